@@ -1,0 +1,254 @@
+// Command policygen renders the HostProcess policy spec into Gatekeeper
+// ConstraintTemplates, a conftest policy set and an OPA bundle, and
+// publishes them only after every case has passed in every engine.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/publish"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/policies"
+	"github.com/policygen/policygen/testcases"
+)
+
+// Exit codes: 1 when cases fail or dist/ is stale, 2 for bad input.
+const (
+	exitFailed  = 1
+	exitInvalid = 2
+)
+
+const usage = `policygen renders and tests the HostProcess policy bundles.
+
+Usage:
+  policygen build   --out DIR    render every artifact into DIR (no tests)
+  policygen test                 run every case through every engine
+  policygen publish              render, test, then write dist/ atomically
+  policygen check                exit 1 when dist/ is not what the spec renders to
+  policygen version              print the versions
+
+Flags common to build, test, publish and check:
+  --spec DIR     the spec directory (default: the embedded policies/)
+  --cases DIR    the cases directory (default: the embedded testcases/)
+  --dist DIR     where dist/ is (default: dist)
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the flags every command shares.
+type options struct {
+	spec, cases, dist, out string
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd := args[0]
+	fl := pflag.NewFlagSet("policygen "+cmd, pflag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var o options
+	fl.StringVar(&o.spec, "spec", "", "spec directory (default: embedded)")
+	fl.StringVar(&o.cases, "cases", "", "cases directory (default: embedded)")
+	fl.StringVar(&o.dist, "dist", "dist", "published bundles directory")
+	if cmd == "build" {
+		fl.StringVar(&o.out, "out", "", "directory to render into")
+	}
+	if err := fl.Parse(args[1:]); err != nil {
+		return exitInvalid
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "policygen %s: unexpected argument %q\n", cmd, fl.Arg(0))
+		return exitInvalid
+	}
+	var err error
+	switch cmd {
+	case "build":
+		err = build(o, stdout)
+	case "test":
+		err = test(o, stdout)
+	case "publish":
+		err = publishCmd(o, stdout)
+	case "check":
+		err = check(o, stdout)
+	case "version":
+		err = version(o, stdout)
+	default:
+		fmt.Fprintf(stderr, "policygen: unknown command %q\n\n%s", cmd, usage)
+		return exitInvalid
+	}
+	return report(err, stderr)
+}
+
+// report prints an error and chooses the exit code.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var failed *testsFailed
+	var stale *publish.Stale
+	switch {
+	case errors.As(err, &failed), errors.As(err, &stale):
+		fmt.Fprintln(stderr, "policygen:", err)
+		return exitFailed
+	case spec.IsInvalid(err):
+		fmt.Fprintln(stderr, err)
+		return exitInvalid
+	default:
+		fmt.Fprintln(stderr, "policygen:", err)
+		return exitFailed
+	}
+}
+
+// loadSpec reads the spec from --spec, or the embedded one; errors name
+// files as the user sees them.
+func loadSpec(o options) (*spec.Spec, error) {
+	fsys, dir, file := fs.FS(policies.FS), "policies", policies.SpecFile
+	if o.spec != "" {
+		dir = o.spec
+		if st, err := os.Stat(o.spec); err == nil && !st.IsDir() {
+			dir, file = filepath.Dir(o.spec), filepath.Base(o.spec)
+		}
+		fsys = os.DirFS(dir)
+	}
+	s, err := spec.Load(fsys, file)
+	return s, located(err, dir)
+}
+
+// located prefixes the files named by input errors with their directory.
+func located(err error, dir string) error {
+	var es spec.Errors
+	var e *spec.Error
+	switch {
+	case errors.As(err, &es):
+		for _, x := range es {
+			x.File = filepath.Join(dir, x.File)
+		}
+	case errors.As(err, &e):
+		e.File = filepath.Join(dir, e.File)
+	}
+	return err
+}
+
+func loadCases(o options, s *spec.Spec) ([]harness.Case, error) {
+	fsys, dir := fs.FS(testcases.FS), "testcases"
+	if o.cases != "" {
+		fsys, dir = os.DirFS(o.cases), o.cases
+	}
+	cs, err := harness.LoadCases(fsys, s)
+	return cs, located(err, dir)
+}
+
+func build(o options, stdout io.Writer) error {
+	if o.out == "" {
+		return &spec.Error{File: "policygen build", Problem: "--out is required", Fix: "name the directory to render into, e.g. --out /tmp/dist"}
+	}
+	s, err := loadSpec(o)
+	if err != nil {
+		return err
+	}
+	a, err := render.All(s)
+	if err != nil {
+		return err
+	}
+	if err := publish.Write(o.out, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rendered %d files into %s\n", len(a), o.out)
+	return nil
+}
+
+type testsFailed struct{ failed, total int }
+
+func (t *testsFailed) Error() string {
+	return fmt.Sprintf("%d of %d cases failed; nothing was published", t.failed, t.total)
+}
+
+// renderAndTest renders the artifacts and runs every case through every
+// engine over them.
+func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
+	s, err := loadSpec(o)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := loadCases(o, s)
+	if err != nil {
+		return nil, err
+	}
+	a, err := render.All(s)
+	if err != nil {
+		return nil, err
+	}
+	engines, err := harness.Engines(s, a)
+	if err != nil {
+		return nil, err
+	}
+	rep := harness.Run(context.Background(), cases, engines)
+	harness.PrintText(stdout, rep)
+	if rep.Failed() > 0 {
+		return nil, &testsFailed{rep.Failed(), len(rep.Cases)}
+	}
+	return a, nil
+}
+
+func test(o options, stdout io.Writer) error {
+	_, err := renderAndTest(o, stdout)
+	return err
+}
+
+func publishCmd(o options, stdout io.Writer) error {
+	a, err := renderAndTest(o, stdout)
+	if err != nil {
+		return err
+	}
+	if err := publish.Write(o.dist, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "published %d files to %s\n", len(a), o.dist)
+	return nil
+}
+
+func check(o options, stdout io.Writer) error {
+	s, err := loadSpec(o)
+	if err != nil {
+		return err
+	}
+	a, err := render.All(s)
+	if err != nil {
+		return err
+	}
+	diffs, err := publish.Check(o.dist, a)
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		fmt.Fprintln(stdout, strings.Join(diffs, "\n"))
+		return &publish.Stale{Dir: o.dist, Diffs: diffs}
+	}
+	fmt.Fprintf(stdout, "%s is up to date (%d files)\n", o.dist, len(a))
+	return nil
+}
+
+func version(o options, stdout io.Writer) error {
+	s, err := loadSpec(o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "policygen %s\nspec %s %s sha256:%s\nGatekeeper OPA capabilities %s\n",
+		toolVersion(), s.Metadata.Name, s.Metadata.Version, s.Hash, spec.GatekeeperOPAVersion)
+	return nil
+}

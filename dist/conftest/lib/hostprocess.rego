@@ -1,0 +1,114 @@
+# Shared model of the objects under review: pod specs, containers and the
+# effective HostProcess settings of each container. Every rule reads these
+# sets, so each object is walked once per evaluation, whatever the rule count.
+#
+# Wrong-typed values (a string "true", a number, an object where a list
+# belongs, null) are treated as unset and never make an evaluation error.
+package lib.hostprocess
+
+import data.lib.hostprocess.target
+
+# Where each pod-bearing kind keeps its pod spec. Any other kind has none.
+pod_spec_paths := {
+	"Pod": ["spec"],
+	"PodTemplate": ["template", "spec"],
+	"Deployment": ["spec", "template", "spec"],
+	"DaemonSet": ["spec", "template", "spec"],
+	"StatefulSet": ["spec", "template", "spec"],
+	"ReplicaSet": ["spec", "template", "spec"],
+	"ReplicationController": ["spec", "template", "spec"],
+	"Job": ["spec", "template", "spec"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+container_lists := ["containers", "initContainers", "ephemeralContainers"]
+
+# Every pod spec under review, with the JSON path of the spec in the input.
+pods contains pod if {
+	some obj in target.objects
+	is_object(obj.object)
+	path := pod_spec_paths[obj.object.kind]
+	spec := object.get(obj.object, path, null)
+	is_object(spec)
+	pod := {
+		"path": concat("", [obj.path, concat(".", path)]),
+		"spec": spec,
+	}
+}
+
+# Every container of every pod spec, with its effective values.
+containers contains c if {
+	some pod in pods
+	some order, list in container_lists
+	entries := object.get(pod.spec, list, [])
+	is_array(entries)
+	some i, entry in entries
+	own := object_or_empty(entry)
+	path := sprintf("%s.%s[%d]", [pod.path, list, i])
+	c := {
+		"pod": pod.path,
+		"order": [order, i],
+		"list": list,
+		"label": sprintf("%s[%d] %q", [list, i, string_or_empty(object.get(own, "name", ""))]),
+		"path": path,
+		"object": own,
+		"hostProcess": effective(pod, own, path, ["securityContext", "windowsOptions", "hostProcess"], "boolean"),
+		"runAsUserName": effective(pod, own, path, ["securityContext", "windowsOptions", "runAsUserName"], "string"),
+		"runAsNonRoot": effective(pod, own, path, ["securityContext", "runAsNonRoot"], "boolean"),
+	}
+}
+
+# The effective value of a security setting for a container: its own value
+# when it sets one of the right type, else the pod's, else null. "field" is
+# the JSON path the value came from (the container's own path when unset).
+effective(pod, own, cpath, rel, type) := {"value": v, "field": field(cpath, rel)} if {
+	v := object.get(own, rel, null)
+	type_name(v) == type
+} else := {"value": v, "field": field(pod.path, rel)} if {
+	v := object.get(pod.spec, rel, null)
+	type_name(v) == type
+} else := {"value": null, "field": field(cpath, rel)}
+
+field(prefix, rel) := concat(".", array.concat([prefix], rel))
+
+# Pod-level hostProcess: true.
+pod_level_hostprocess(pod) if object.get(pod.spec, ["securityContext", "windowsOptions", "hostProcess"], null) == true
+
+# Containers whose effective hostProcess is true.
+hostprocess_containers contains c if {
+	some c in containers
+	c.hostProcess.value == true
+}
+
+# Pod specs that are HostProcess pods: pod-level true, or any HostProcess container.
+hostprocess_pods contains pod if {
+	some pod in pods
+	pod_level_hostprocess(pod)
+}
+
+hostprocess_pods contains pod if {
+	some pod in pods
+	some c in hostprocess_containers
+	c.pod == pod.path
+}
+
+hostprocess_pod_paths := {pod.path | some pod in hostprocess_pods}
+
+# Labels of containers in list order, e.g. `containers[0] "app", initContainers[1] "setup"`.
+labels(cs) := concat(", ", [c[1] | some c in sort([[c.order, c.label] | some c in cs])])
+
+# A violation as every target reports it.
+violation(rule, msg, path) := {"msg": msg, "details": {"rule": rule, "field": path}}
+
+object_or_empty(x) := x if is_object(x)
+
+else := {}
+
+string_or_empty(x) := x if is_string(x)
+
+else := ""
+
+# Strings of a parameter that should be a list of strings; anything else is ignored.
+strings(x) := [s | some s in x; is_string(s)] if is_array(x)
+
+else := []

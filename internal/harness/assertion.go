@@ -1,0 +1,97 @@
+package harness
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// judge compares an engine's violations with a case's expectations, rule by
+// rule: each expectation must match exactly one violation of its rule and
+// no violation may be left over. It returns one line per difference.
+func judge(c Case, got []Violation) []string {
+	byRule := map[string][]Violation{}
+	for _, v := range got {
+		byRule[v.Rule] = append(byRule[v.Rule], v)
+	}
+	rules := map[string]bool{}
+	for id := range c.Expect {
+		rules[id] = true
+	}
+	for id := range byRule {
+		rules[id] = true
+	}
+	var diffs []string
+	for _, id := range sortedKeys(rules) {
+		exps, vs := c.Expect[id], byRule[id]
+		if match(exps, vs, make([]bool, len(vs))) {
+			continue
+		}
+		diffs = append(diffs, fmt.Sprintf("rule %s: want %d violation(s), got %d", id, len(exps), len(vs)))
+		for _, e := range exps {
+			diffs = append(diffs, fmt.Sprintf("  - want %s", e))
+		}
+		for _, v := range vs {
+			diffs = append(diffs, fmt.Sprintf("  + got  %s", v))
+		}
+	}
+	return diffs
+}
+
+// match finds a one-to-one assignment of expectations to violations.
+func match(exps []Expectation, vs []Violation, used []bool) bool {
+	if len(exps) == 0 {
+		for _, u := range used {
+			if !u {
+				return false
+			}
+		}
+		return true
+	}
+	for i, v := range vs {
+		if !used[i] && exps[0].matches(v) {
+			used[i] = true
+			if match(exps[1:], vs, used) {
+				return true
+			}
+			used[i] = false
+		}
+	}
+	return false
+}
+
+func (e Expectation) matches(v Violation) bool {
+	return (e.Field == "" || e.Field == v.Field) && e.re != nil && e.re.MatchString(v.Message)
+}
+
+func (e Expectation) String() string {
+	if e.Field == "" {
+		return fmt.Sprintf("/%s/", e.Message)
+	}
+	return fmt.Sprintf("%s /%s/", e.Field, e.Message)
+}
+
+func (v Violation) String() string { return fmt.Sprintf("%s %q", v.Field, v.Message) }
+
+// sameViolations reports whether two engines gave the same violations.
+func sameViolations(a, b []Violation) bool {
+	return canonical(a) == canonical(b)
+}
+
+func canonical(vs []Violation) string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.Rule + "\x00" + v.Field + "\x00" + v.Message
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

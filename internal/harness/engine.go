@@ -1,0 +1,13 @@
+package harness
+
+import "context"
+
+// Engine judges one object the way one consumer of the artifacts does.
+type Engine interface {
+	// Name identifies the engine in reports: gatekeeper, opa, conftest, ...
+	Name() string
+	// Evaluate returns every violation of every rule for the object, with
+	// params per rule id (nil: defaults) under the admission operation op
+	// ("" means CREATE). It never returns violations of rules it lacks.
+	Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error)
+}

@@ -1,0 +1,147 @@
+package spec_test
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/open-policy-agent/opa/v1/version"
+
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/policies"
+)
+
+func TestLoadDefaultSpec(t *testing.T) {
+	s, err := spec.Load(policies.FS, policies.SpecFile)
+	if err != nil {
+		t.Fatalf("default spec does not load:\n%v", err)
+	}
+	var ids []string
+	for _, r := range s.Rules {
+		ids = append(ids, r.ID+"="+r.Kind+"/"+r.Bundle)
+	}
+	want := "hostprocess-allowed=K8sHostProcessAllowed/guard hostprocess-host-network=K8sHostProcessHostNetwork/hardening " +
+		"hostprocess-uniform-containers=K8sHostProcessUniformContainers/hardening hostprocess-run-as-user-name=K8sHostProcessRunAsUserName/hardening " +
+		"hostprocess-run-as-non-root=K8sHostProcessRunAsNonRoot/hardening hostprocess-windows-node=K8sHostProcessWindowsNode/hardening " +
+		"hostprocess-volume-mounts=K8sHostProcessVolumeMounts/hardening hostprocess-resource-limits=K8sHostProcessResourceLimits/hardening"
+	if got := strings.Join(ids, " "); got != want {
+		t.Errorf("rules:\n got %s\nwant %s", got, want)
+	}
+}
+
+// The pinned capabilities must be those of the OPA that Gatekeeper embeds,
+// which is the OPA this module builds with.
+func TestCapabilitiesMatchGatekeeperOPA(t *testing.T) {
+	if "v"+version.Version != spec.GatekeeperOPAVersion {
+		t.Fatalf("built with OPA v%s, capabilities pinned to %s", version.Version, spec.GatekeeperOPAVersion)
+	}
+}
+
+// specTree copies the embedded spec tree so that a test can break one file.
+func specTree(t *testing.T) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(policies.FS, p)
+		m[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func replace(t *testing.T, m fstest.MapFS, file, old, new string) {
+	t.Helper()
+	s := string(m[file].Data)
+	if !strings.Contains(s, old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	m[file] = &fstest.MapFile{Data: []byte(strings.Replace(s, old, new, 1))}
+}
+
+func TestLoadRejectsBadInput(t *testing.T) {
+	const specFile = "hostprocess.yaml"
+	const allowed = "rego/rules/hostprocess-allowed.rego"
+	tests := []struct {
+		name   string
+		break_ func(t *testing.T, m fstest.MapFS)
+		want   string // the whole first line of the error: file:line: problem
+		fix    string // a part of the fix
+	}{
+		{"yaml syntax", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "  version: 1.0.0", "\tversion: 1.0.0")
+		}, "hostprocess.yaml:9: found a tab character that violates indentation", "valid YAML"},
+		{"unknown field", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guard\n    severity: high\n")
+		}, "hostprocess.yaml:53: field severity not found in type spec.Rule", "only the fields"},
+		{"duplicate id", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "id: hostprocess-host-network", "id: hostprocess-allowed")
+		}, `hostprocess.yaml:78: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id"},
+		{"duplicate kind", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork", "kind: K8sHostProcessAllowed")
+		}, `hostprocess.yaml:79: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind"},
+		{"missing rego file", func(t *testing.T, m fstest.MapFS) {
+			delete(m, "rego/rules/hostprocess-volume-mounts.rego")
+		}, `hostprocess.yaml:174: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file"},
+		{"rego syntax", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "rule := \"hostprocess-allowed\"", "rule := \"hostprocess-allowed")
+		}, "rego/rules/hostprocess-allowed.rego:9: non-terminated string", "Rego syntax"},
+		{"rego does not compile", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "hp.strings(target.parameters(rule).allowedImages)", "hp.strings(target.parameters(rule).allowedImages, 1)")
+		}, "rego/rules/hostprocess-allowed.rego:11: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1"},
+		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "startswith(image, trim_suffix(entry, \"*\"))", "startswith(image, trim_suffix(entry, \"*\"))\n\tcount(strings.split_n(image, \"/\", 2)) > 0")
+		}, "rego/rules/hostprocess-allowed.rego:25: undefined function strings.split_n", "OPA v1.17.1"},
+		{"import rego.v1", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
+		}, "rego/rules/hostprocess-allowed.rego:6: `import rego.v1` is rejected by Gatekeeper", "remove it"},
+		{"data outside lib", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "allowed_images := hp.strings(target.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
+		}, "rego/rules/hostprocess-allowed.rego:11: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter"},
+		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"message\": msg} if {")
+		}, `rego/rules/hostprocess-host-network.rego:9: violation has no "msg"`, "string msg"},
+		{"violation msg not a string", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
+		}, "rego/rules/hostprocess-host-network.rego:3: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string"},
+		{"package not the kind", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, allowed, "package k8shostprocessallowed", "package hostprocessallowed")
+		}, `rego/rules/hostprocess-allowed.rego:4: package is hostprocessallowed, but rule "hostprocess-allowed" has kind K8sHostProcessAllowed`, "package k8shostprocessallowed"},
+		{"default does not fit schema", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "default: [cpu, memory]", "default: cpu")
+		}, `hostprocess.yaml:201: parameter "requiredLimits" of rule "hostprocess-resource-limits": default "cpu" does not fit the schema: must be of type array: "string"`, "default that fits"},
+		{"default missing", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "          default: false\n", "")
+		}, `hostprocess.yaml:128: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits"},
+		{"undeclared bundle", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guards\n")
+		}, `hostprocess.yaml:52: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := specTree(t)
+			tc.break_(t, m)
+			_, err := spec.Load(m, specFile)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			if !spec.IsInvalid(err) {
+				t.Fatalf("error is not an input error: %v", err)
+			}
+			first := strings.SplitN(err.Error(), "\n", 2)[0]
+			if tc.want != "" && first != tc.want {
+				t.Errorf("error:\n got %s\nwant %s", first, tc.want)
+			}
+			if !strings.Contains(err.Error(), "fix: ") || !strings.Contains(err.Error(), tc.fix) {
+				t.Errorf("error has no fix mentioning %q:\n%v", tc.fix, err)
+			}
+			t.Logf("%v", err)
+		})
+	}
+}

@@ -1,0 +1,125 @@
+// Package spec loads and validates the policy spec: the single source of
+// every rule's id, kind, title, parameters and defaults, and the Rego
+// sources it names.
+package spec
+
+import "strings"
+
+// APIVersion is the spec format this policygen reads.
+const APIVersion = "policygen.dev/v1"
+
+// Spec is a loaded, validated policy spec.
+type Spec struct {
+	APIVersion string   `yaml:"apiVersion"` // must be APIVersion
+	Kind       string   `yaml:"kind"`       // must be "PolicySpec"
+	Metadata   Metadata `yaml:"metadata"`   // names and versions the policy set
+	Libs       []string `yaml:"libs"`       // shared Rego lib files, relative to the spec
+	Targets    Targets  `yaml:"targets"`    // one adapter lib per target
+	Match      []Match  `yaml:"match"`      // what the sample constraints match
+	Bundles    []Bundle `yaml:"bundles"`    // installable sets of rules; "all" is implied
+	Rules      []Rule   `yaml:"rules"`      // the rules, in publishing order
+
+	// Filled by Load, not read from YAML.
+	File    string            `yaml:"-"` // the spec's path, for messages
+	Sources map[string]string `yaml:"-"` // Rego file name (as written in the spec) → text
+	Hash    string            `yaml:"-"` // sha256 of the spec and every Rego source
+}
+
+// Metadata names and versions the policy set.
+type Metadata struct {
+	Name        string `yaml:"name"`        // short name, used in bundle roots and file names
+	Version     string `yaml:"version"`     // semantic version of the policy set
+	Title       string `yaml:"title"`       // one line for humans
+	Description string `yaml:"description"` // a paragraph for humans
+	Links       []Link `yaml:"links"`       // background reading
+}
+
+// Link is a titled URL.
+type Link struct {
+	Title string `yaml:"title"`
+	URL   string `yaml:"url"`
+}
+
+// Targets names the adapter lib of each target.
+type Targets struct {
+	Gatekeeper string `yaml:"gatekeeper"` // object from input.review, parameters from input.parameters
+	Conftest   string `yaml:"conftest"`   // object is input, parameters from data
+}
+
+// Match is one entry of a constraint's spec.match.kinds.
+type Match struct {
+	APIGroups []string `yaml:"apiGroups"`
+	Kinds     []string `yaml:"kinds"`
+}
+
+// Bundle is an installable set of rules.
+type Bundle struct {
+	Name        string `yaml:"name"`        // referred to by Rule.Bundle
+	Description string `yaml:"description"` // what it is for and where to install it
+}
+
+// Rule is one policy: one ConstraintTemplate, one conftest module.
+type Rule struct {
+	ID               string            `yaml:"id"`               // kebab-case, used in file names and violations
+	Kind             string            `yaml:"kind"`             // Gatekeeper CRD kind; the template name is its lower case
+	Bundle           string            `yaml:"bundle"`           // the Bundle it belongs to
+	Title            string            `yaml:"title"`            // one line
+	Description      string            `yaml:"description"`      // the exact decision, for humans
+	Rego             string            `yaml:"rego"`             // the rule's Rego file, relative to the spec
+	Parameters       []Parameter       `yaml:"parameters"`       // constraint parameters, in order
+	SampleConstraint *SampleConstraint `yaml:"sampleConstraint"` // extra settings of the sample constraint
+}
+
+// Parameter is one constraint parameter with its OpenAPI v3 schema; the
+// schema's default is the value the rule uses when the parameter is absent.
+type Parameter struct {
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Schema      map[string]any `yaml:"schema"` // OpenAPI v3 schema, with a default
+}
+
+// SampleConstraint is what a rule's sample constraint adds to the match.
+type SampleConstraint struct {
+	ExcludedNamespaces []string `yaml:"excludedNamespaces"`
+}
+
+// TemplateName is the ConstraintTemplate's name: the kind in lower case.
+func (r Rule) TemplateName() string { return strings.ToLower(r.Kind) }
+
+// Defaults are the rule's parameter defaults by name.
+func (r Rule) Defaults() map[string]any {
+	d := map[string]any{}
+	for _, p := range r.Parameters {
+		d[p.Name] = p.Schema["default"]
+	}
+	return d
+}
+
+// RulesOf returns the rules of a bundle; "all" is every rule.
+func (s *Spec) RulesOf(bundle string) []Rule {
+	var out []Rule
+	for _, r := range s.Rules {
+		if bundle == "all" || r.Bundle == bundle {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// BundleNames lists the declared bundles, then "all".
+func (s *Spec) BundleNames() []string {
+	var out []string
+	for _, b := range s.Bundles {
+		out = append(out, b.Name)
+	}
+	return append(out, "all")
+}
+
+// LibSources returns the shared libs' texts, in spec order.
+func (s *Spec) LibSources() []string {
+	var out []string
+	for _, l := range s.Libs {
+		out = append(out, s.Sources[l])
+	}
+	return out
+}

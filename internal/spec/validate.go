@@ -1,0 +1,346 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	yaml "go.yaml.in/yaml/v3"
+	apiextensions "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+var (
+	idPattern      = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	kindPattern    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	paramPattern   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
+	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+)
+
+type validator struct {
+	spec *Spec
+	root *yaml.Node
+	fsys fs.FS
+	dir  string
+	errs Errors
+}
+
+// fail records a problem at the spec line of the node at keys.
+func (v *validator) fail(problem, fix string, keys ...any) {
+	v.errs = append(v.errs, &Error{File: v.spec.File, Line: lineOf(v.root, keys...), Problem: problem, Fix: fix})
+}
+
+// files lists every Rego file the spec names, with the spec path naming it.
+func (v *validator) files() (names []string, where [][]any) {
+	s := v.spec
+	for i, l := range s.Libs {
+		names, where = append(names, l), append(where, []any{"libs", i})
+	}
+	names, where = append(names, s.Targets.Gatekeeper), append(where, []any{"targets", "gatekeeper"})
+	names, where = append(names, s.Targets.Conftest), append(where, []any{"targets", "conftest"})
+	for i, r := range s.Rules {
+		names, where = append(names, r.Rego), append(where, []any{"rules", i, "rego"})
+	}
+	return names, where
+}
+
+func (v *validator) readSources() {
+	names, where := v.files()
+	for i, name := range names {
+		if name == "" {
+			v.fail("a Rego file name is empty", "name the .rego file, relative to the spec", where[i]...)
+			continue
+		}
+		b, err := fs.ReadFile(v.fsys, path.Join(v.dir, name))
+		if err != nil {
+			v.fail(fmt.Sprintf("Rego file %q cannot be read: %v", name, err),
+				"create the file or correct the path (it is relative to the spec)", where[i]...)
+			continue
+		}
+		v.spec.Sources[name] = string(b)
+	}
+}
+
+func (v *validator) validate() {
+	s := v.spec
+	if s.APIVersion != APIVersion {
+		v.fail(fmt.Sprintf("apiVersion is %q", s.APIVersion), "set apiVersion: "+APIVersion, "apiVersion")
+	}
+	if s.Kind != "PolicySpec" {
+		v.fail(fmt.Sprintf("kind is %q", s.Kind), "set kind: PolicySpec", "kind")
+	}
+	if !idPattern.MatchString(s.Metadata.Name) {
+		v.fail(fmt.Sprintf("metadata.name %q is not a lower-case name", s.Metadata.Name), "use letters, digits and dashes, e.g. hostprocess", "metadata", "name")
+	}
+	if !versionPattern.MatchString(s.Metadata.Version) {
+		v.fail(fmt.Sprintf("metadata.version %q is not a semantic version", s.Metadata.Version), "write MAJOR.MINOR.PATCH, e.g. 1.0.0", "metadata", "version")
+	}
+	if len(s.Match) == 0 {
+		v.fail("match is empty", "list the kinds the sample constraints match", "match")
+	}
+	bundles := map[string]bool{}
+	for i, b := range s.Bundles {
+		switch {
+		case !idPattern.MatchString(b.Name) || b.Name == "all":
+			v.fail(fmt.Sprintf("bundle name %q is not allowed", b.Name), `use a lower-case name other than "all" (all is implied)`, "bundles", i, "name")
+		case bundles[b.Name]:
+			v.fail(fmt.Sprintf("bundle %q is declared twice", b.Name), "give each bundle a distinct name", "bundles", i, "name")
+		}
+		bundles[b.Name] = true
+	}
+	if len(s.Rules) == 0 {
+		v.fail("no rules", "add at least one rule", "rules")
+	}
+	ids, kinds := map[string]int{}, map[string]int{}
+	for i, r := range s.Rules {
+		at := func(k string) []any { return []any{"rules", i, k} }
+		if !idPattern.MatchString(r.ID) {
+			v.fail(fmt.Sprintf("rule id %q is not kebab-case", r.ID), "use lower-case words joined by dashes, e.g. hostprocess-allowed", at("id")...)
+		} else if j, dup := ids[r.ID]; dup {
+			v.fail(fmt.Sprintf("rule id %q is used twice (also rules[%d])", r.ID, j), "give each rule a distinct id", at("id")...)
+		}
+		ids[r.ID] = i
+		if !kindPattern.MatchString(r.Kind) {
+			v.fail(fmt.Sprintf("rule kind %q is not a CRD kind", r.Kind), "use UpperCamelCase letters and digits, e.g. K8sHostProcessAllowed", at("kind")...)
+		} else if j, dup := kinds[strings.ToLower(r.Kind)]; dup {
+			v.fail(fmt.Sprintf("rule kind %q is used twice (also rules[%d]); template names are the kind in lower case", r.Kind, j), "give each rule a distinct kind", at("kind")...)
+		}
+		kinds[strings.ToLower(r.Kind)] = i
+		if !bundles[r.Bundle] {
+			v.fail(fmt.Sprintf("rule %q names bundle %q, which is not declared", r.ID, r.Bundle), "declare it under bundles, or use one that is", at("bundle")...)
+		}
+		if strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Description) == "" {
+			v.fail(fmt.Sprintf("rule %q has no title or description", r.ID), "say what the rule decides; the docs and templates print it", "rules", i)
+		}
+		v.parameters(i, r)
+	}
+	if len(v.errs) == 0 {
+		v.rego()
+	}
+}
+
+func (v *validator) parameters(i int, r Rule) {
+	names := map[string]bool{}
+	for j, p := range r.Parameters {
+		at := []any{"rules", i, "parameters", j}
+		if !paramPattern.MatchString(p.Name) || names[p.Name] {
+			v.fail(fmt.Sprintf("parameter name %q of rule %q is invalid or repeated", p.Name, r.ID), "use a distinct lowerCamelCase name", append(at, "name")...)
+		}
+		names[p.Name] = true
+		if err := checkSchema(p.Schema); err != nil {
+			v.fail(fmt.Sprintf("parameter %q of rule %q: %v", p.Name, r.ID, err),
+				"write an OpenAPI v3 schema with a type and a default that fits it", append(at, "schema", "default")...)
+		}
+	}
+}
+
+// checkSchema decodes an OpenAPI v3 schema strictly and checks that its
+// default is present and valid against it, as the API server would.
+func checkSchema(schema map[string]any) error {
+	raw, err := json.Marshal(schema)
+	if err != nil {
+		return fmt.Errorf("schema is not JSON-compatible: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	var v1 apiextensionsv1.JSONSchemaProps
+	if err := dec.Decode(&v1); err != nil {
+		return fmt.Errorf("schema is not an OpenAPI v3 schema: %v", err)
+	}
+	if v1.Type == "" {
+		return fmt.Errorf("schema has no type")
+	}
+	def, ok := schema["default"]
+	if !ok {
+		return fmt.Errorf("schema has no default")
+	}
+	var internal apiextensions.JSONSchemaProps
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, &internal, nil); err != nil {
+		return fmt.Errorf("schema cannot be converted: %v", err)
+	}
+	validator, _, err := validation.NewSchemaValidator(&internal)
+	if err != nil {
+		return fmt.Errorf("schema is invalid: %v", err)
+	}
+	if errs := validation.ValidateCustomResource(field.NewPath("default"), def, validator); len(errs) > 0 {
+		return fmt.Errorf("default %s does not fit the schema: %s", jsonText(def), strings.TrimPrefix(strings.TrimSpace(errs[0].Detail), "in body "))
+	}
+	return nil
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// regoError records a problem at a line of a Rego file.
+func (v *validator) regoError(file string, row int, problem, fix string) {
+	v.errs = append(v.errs, &Error{File: path.Join(v.dir, file), Line: row, Problem: problem, Fix: fix})
+}
+
+// rego parses every module, checks what Gatekeeper accepts, and compiles
+// each target's module set under the pinned Gatekeeper OPA capabilities.
+func (v *validator) rego() {
+	s := v.spec
+	mods := map[string]*ast.Module{}
+	names, _ := v.files()
+	for _, name := range names {
+		m, err := ast.ParseModuleWithOpts(name, s.Sources[name], ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			v.astErrors(name, err, "fix the Rego syntax (Rego v1)")
+			continue
+		}
+		mods[name] = m
+		for _, imp := range m.Imports {
+			if imp.Path.String() == "rego.v1" {
+				v.regoError(name, imp.Location.Row, "`import rego.v1` is rejected by Gatekeeper", "remove it: the templates declare Rego version v1, which needs no import")
+			}
+		}
+	}
+	if len(v.errs) > 0 {
+		return
+	}
+	for _, lib := range append(append([]string{}, s.Libs...), s.Targets.Gatekeeper, s.Targets.Conftest) {
+		if p := mods[lib].Package.Path.String(); !strings.HasPrefix(p, "data.lib.") {
+			v.regoError(lib, mods[lib].Package.Location.Row, fmt.Sprintf("lib package is %s", strings.TrimPrefix(p, "data.")), "put libs under package lib.… (Gatekeeper only links libs under data.lib)")
+		}
+	}
+	// Everything that ships in a template must refer to data only under
+	// data.lib and data.inventory; the conftest adapter is exempt.
+	for _, name := range append(append(append([]string{}, s.Libs...), s.Targets.Gatekeeper), ruleFiles(s)...) {
+		check := func(r ast.Ref) bool {
+			if !r.HasPrefix(ast.DefaultRootRef) || len(r) < 2 {
+				return false
+			}
+			head, _ := r[1].Value.(ast.String)
+			if head != "lib" && head != "inventory" {
+				v.regoError(name, r[0].Location.Row, fmt.Sprintf("%s refers to data outside data.lib and data.inventory; Gatekeeper rejects it", r), "read the object and parameters through the target adapter (data.lib.hostprocess.target)")
+			}
+			return false
+		}
+		for _, imp := range mods[name].Imports {
+			ast.WalkRefs(imp, check)
+		}
+		for _, rule := range mods[name].Rules {
+			ast.WalkRefs(rule, check)
+		}
+	}
+	for i, r := range s.Rules {
+		v.ruleModule(i, r, mods[r.Rego])
+	}
+	if len(v.errs) > 0 {
+		return
+	}
+	defaults, err := DefaultsModule(s)
+	if err != nil {
+		v.fail(err.Error(), "check the parameter defaults", "rules")
+		return
+	}
+	for i, adapter := range []string{s.Targets.Gatekeeper, s.Targets.Conftest} {
+		if err := v.compile(mods, adapter, defaults, i == 0); err != nil {
+			return
+		}
+	}
+}
+
+func ruleFiles(s *Spec) []string {
+	var out []string
+	for _, r := range s.Rules {
+		out = append(out, r.Rego)
+	}
+	return out
+}
+
+// ruleModule checks the shape Gatekeeper requires of a template's entry
+// module, and that the module names the rule the spec says it is.
+func (v *validator) ruleModule(i int, r Rule, m *ast.Module) {
+	want := "data." + r.TemplateName()
+	if m.Package.Path.String() != want {
+		v.regoError(r.Rego, m.Package.Location.Row, fmt.Sprintf("package is %s, but rule %q has kind %s", strings.TrimPrefix(m.Package.Path.String(), "data."), r.ID, r.Kind), "write `package "+r.TemplateName()+"` (the kind in lower case)")
+	}
+	var hasViolation, hasID bool
+	for _, rule := range m.Rules {
+		switch rule.Head.Name.String() {
+		case "violation":
+			hasViolation = true
+			if rule.Head.RuleKind() != ast.MultiValue {
+				v.regoError(r.Rego, rule.Location.Row, "violation is not a set rule", "write `violation contains {\"msg\": …, \"details\": …} if { … }`")
+			}
+			if obj, ok := rule.Head.Key.Value.(ast.Object); ok && obj.Get(ast.StringTerm("msg")) == nil {
+				v.regoError(r.Rego, rule.Location.Row, "violation has no \"msg\"", "give every violation a string msg, as Gatekeeper requires")
+			}
+		case "rule":
+			if s, ok := rule.Head.Value.Value.(ast.String); ok && string(s) == r.ID {
+				hasID = true
+			}
+		}
+	}
+	if !hasViolation {
+		v.regoError(r.Rego, m.Package.Location.Row, "the module has no violation rule", "add `violation contains …`: Gatekeeper and conftest read it")
+	}
+	if !hasID {
+		v.regoError(r.Rego, m.Package.Location.Row, fmt.Sprintf("the module does not declare rule := %q", r.ID), fmt.Sprintf("add `rule := %q`; violations carry it in details.rule", r.ID))
+	}
+}
+
+// compile compiles the rules with the libs and one adapter under the pinned
+// capabilities, and checks the type of each violation: an object with a
+// string msg.
+func (v *validator) compile(mods map[string]*ast.Module, adapter string, defaults string, checkTypes bool) error {
+	s := v.spec
+	caps, err := GatekeeperCapabilities()
+	if err != nil {
+		v.fail(err.Error(), "", "targets")
+		return err
+	}
+	set := map[string]*ast.Module{}
+	for _, name := range append(append(append([]string{}, s.Libs...), adapter), ruleFiles(s)...) {
+		set[name] = mods[name]
+	}
+	dm, err := ast.ParseModuleWithOpts(DefaultsFile, defaults, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		v.fail("the parameter defaults do not render to Rego: "+err.Error(), "check the parameter defaults", "rules")
+		return err
+	}
+	set[DefaultsFile] = dm
+	c := ast.NewCompiler().WithCapabilities(caps)
+	c.Compile(set)
+	if c.Failed() {
+		v.astErrors("", c.Errors, fmt.Sprintf("use only what OPA %s (Gatekeeper's) provides, and fix the error", GatekeeperOPAVersion))
+		return c.Errors
+	}
+	for _, r := range s.Rules {
+		if !checkTypes {
+			break
+		}
+		tpe := c.TypeEnv.Get(ast.MustParseRef("data." + r.TemplateName() + ".violation"))
+		if !violationType(tpe) {
+			v.regoError(r.Rego, mods[r.Rego].Package.Location.Row, fmt.Sprintf("violation has type %v, not a set of objects with a string msg", tpe), "build each violation with hp.violation(rule, msg, field), msg a string")
+		}
+	}
+	return nil
+}
+
+func (v *validator) astErrors(file string, err error, fix string) {
+	errs, ok := err.(ast.Errors)
+	if !ok {
+		v.regoError(file, 0, err.Error(), fix)
+		return
+	}
+	for _, e := range errs {
+		f, row := file, 0
+		if e.Location != nil {
+			row = e.Location.Row
+			if e.Location.File != "" {
+				f = e.Location.File
+			}
+		}
+		v.regoError(f, row, e.Message, fix)
+	}
+}

@@ -1,0 +1,13 @@
+// Package policies holds the default spec and the Rego sources it names,
+// embedded so that policygen works with no flags.
+package policies
+
+import "embed"
+
+// FS is the default spec tree: hostprocess.yaml and rego/.
+//
+//go:embed hostprocess.yaml rego
+var FS embed.FS
+
+// SpecFile is the name of the spec inside FS.
+const SpecFile = "hostprocess.yaml"
