@@ -1,12 +1,21 @@
 # `make` publishes dist/ from the spec; `make test` runs every test.
-GO  ?= go
-BIN := $(CURDIR)/.bin
+GO ?= go
 
-.PHONY: publish test vet gotest policytest check
+# The real tools the tests run, pinned and built through the Go module proxy.
+CONFTEST_VERSION := v0.71.1
+OPA_VERSION      := v1.17.1# the OPA that Gatekeeper GATOR_VERSION embeds
+GATOR_VERSION    := v3.23.1
+TOOLS    := $(CURDIR)/.bin/conftest-$(CONFTEST_VERSION)_opa-$(OPA_VERSION)_gator-$(GATOR_VERSION)
+CONFTEST := $(TOOLS)/conftest
+OPA      := $(TOOLS)/opa
+GATOR    := $(TOOLS)/gator
+POLICYGEN := $(GO) run ./cmd/policygen
+
+.PHONY: publish test vet gotest tools versions policytest conftest-verify opa-check check
 publish:
-	$(GO) run ./cmd/policygen publish
+	$(POLICYGEN) publish
 
-test: vet gotest policytest check
+test: vet gotest tools versions policytest conftest-verify opa-check check
 
 vet:
 	$(GO) vet ./...
@@ -14,8 +23,31 @@ vet:
 gotest:
 	$(GO) test ./...
 
-policytest:
-	$(GO) run ./cmd/policygen test
+tools: $(CONFTEST) $(OPA) $(GATOR)
+
+$(CONFTEST):
+	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
+$(OPA):
+	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
+$(GATOR):
+	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$(GATOR_VERSION)
+
+versions: tools
+	@echo "conftest $(CONFTEST_VERSION): $$($(CONFTEST) --version | tr '\n' ' ')"
+	@echo "opa $(OPA_VERSION): $$($(OPA) version | head -1)"
+	@echo "gator $(GATOR_VERSION): $$($(GATOR) --version 2>&1 | head -1)"
+
+# Every case through the embedded engines and the real conftest and gator.
+policytest: tools
+	$(POLICYGEN) test --tools $(TOOLS)
+
+# What a consumer runs on the published policies.
+conftest-verify: tools
+	$(CONFTEST) verify --no-color -p dist/conftest
+
+opa-check: tools
+	$(OPA) check --strict --capabilities $(OPA_VERSION) dist/conftest
+	$(OPA) test dist/conftest
 
 check:
-	$(GO) run ./cmd/policygen check
+	$(POLICYGEN) check

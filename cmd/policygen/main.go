@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/publish"
 	"github.com/policygen/policygen/internal/render"
@@ -42,6 +43,7 @@ Flags common to build, test, publish and check:
   --spec DIR     the spec directory (default: the embedded policies/)
   --cases DIR    the cases directory (default: the embedded testcases/)
   --dist DIR     where dist/ is (default: dist)
+  --tools DIR    (test, publish) also run the conftest and gator binaries in DIR
 `
 
 func main() {
@@ -50,7 +52,7 @@ func main() {
 
 // options are the flags every command shares.
 type options struct {
-	spec, cases, dist, out string
+	spec, cases, dist, out, tools string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -67,6 +69,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&o.dist, "dist", "dist", "published bundles directory")
 	if cmd == "build" {
 		fl.StringVar(&o.out, "out", "", "directory to render into")
+	}
+	if cmd == "test" || cmd == "publish" {
+		fl.StringVar(&o.tools, "tools", "", "directory with conftest and gator binaries to run as engines too")
 	}
 	if err := fl.Parse(args[1:]); err != nil {
 		return exitInvalid
@@ -144,12 +149,22 @@ func located(err error, dir string) error {
 	return err
 }
 
-func loadCases(o options, s *spec.Spec) ([]harness.Case, error) {
+// load reads the spec and the cases.
+func load(o options) (*spec.Spec, []cases.Case, error) {
+	s, err := loadSpec(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := loadCases(o, s)
+	return s, all, err
+}
+
+func loadCases(o options, s *spec.Spec) ([]cases.Case, error) {
 	fsys, dir := fs.FS(testcases.FS), "testcases"
 	if o.cases != "" {
 		fsys, dir = os.DirFS(o.cases), o.cases
 	}
-	cs, err := harness.LoadCases(fsys, s)
+	cs, err := cases.Load(fsys, s)
 	return cs, located(err, dir)
 }
 
@@ -157,11 +172,11 @@ func build(o options, stdout io.Writer) error {
 	if o.out == "" {
 		return &spec.Error{File: "policygen build", Problem: "--out is required", Fix: "name the directory to render into, e.g. --out /tmp/dist"}
 	}
-	s, err := loadSpec(o)
+	s, all, err := load(o)
 	if err != nil {
 		return err
 	}
-	a, err := render.All(s)
+	a, err := render.All(s, all)
 	if err != nil {
 		return err
 	}
@@ -181,15 +196,11 @@ func (t *testsFailed) Error() string {
 // renderAndTest renders the artifacts and runs every case through every
 // engine over them.
 func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
-	s, err := loadSpec(o)
+	s, all, err := load(o)
 	if err != nil {
 		return nil, err
 	}
-	cases, err := loadCases(o, s)
-	if err != nil {
-		return nil, err
-	}
-	a, err := render.All(s)
+	a, err := render.All(s, all)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +208,20 @@ func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := harness.Run(context.Background(), cases, engines)
+	if o.tools != "" {
+		// The real tools read files: give them the rendered tree.
+		work, err := os.MkdirTemp("", "policygen-test-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+		tree := filepath.Join(work, "dist")
+		if err := publish.Write(tree, a); err != nil {
+			return nil, err
+		}
+		engines = append(engines, harness.NewToolEngines(s, o.tools, tree, work)...)
+	}
+	rep := harness.Run(context.Background(), all, engines)
 	harness.PrintText(stdout, rep)
 	if rep.Failed() > 0 {
 		return nil, &testsFailed{rep.Failed(), len(rep.Cases)}
@@ -223,11 +247,11 @@ func publishCmd(o options, stdout io.Writer) error {
 }
 
 func check(o options, stdout io.Writer) error {
-	s, err := loadSpec(o)
+	s, all, err := load(o)
 	if err != nil {
 		return err
 	}
-	a, err := render.All(s)
+	a, err := render.All(s, all)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"github.com/policygen/policygen/internal/cases"
 	"sort"
 	"strings"
 )
@@ -9,7 +10,7 @@ import (
 // judge compares an engine's violations with a case's expectations, rule by
 // rule: each expectation must match exactly one violation of its rule and
 // no violation may be left over. It returns one line per difference.
-func judge(c Case, got []Violation) []string {
+func judge(c cases.Case, got []Violation) []string {
 	byRule := map[string][]Violation{}
 	for _, v := range got {
 		byRule[v.Rule] = append(byRule[v.Rule], v)
@@ -29,7 +30,7 @@ func judge(c Case, got []Violation) []string {
 		}
 		diffs = append(diffs, fmt.Sprintf("rule %s: want %d violation(s), got %d", id, len(exps), len(vs)))
 		for _, e := range exps {
-			diffs = append(diffs, fmt.Sprintf("  - want %s", e))
+			diffs = append(diffs, fmt.Sprintf("  - want %s", expectationText(e)))
 		}
 		for _, v := range vs {
 			diffs = append(diffs, fmt.Sprintf("  + got  %s", v))
@@ -39,7 +40,7 @@ func judge(c Case, got []Violation) []string {
 }
 
 // match finds a one-to-one assignment of expectations to violations.
-func match(exps []Expectation, vs []Violation, used []bool) bool {
+func match(exps []cases.Expectation, vs []Violation, used []bool) bool {
 	if len(exps) == 0 {
 		for _, u := range used {
 			if !u {
@@ -49,7 +50,7 @@ func match(exps []Expectation, vs []Violation, used []bool) bool {
 		return true
 	}
 	for i, v := range vs {
-		if !used[i] && exps[0].matches(v) {
+		if !used[i] && matches(exps[0], v) {
 			used[i] = true
 			if match(exps[1:], vs, used) {
 				return true
@@ -60,11 +61,11 @@ func match(exps []Expectation, vs []Violation, used []bool) bool {
 	return false
 }
 
-func (e Expectation) matches(v Violation) bool {
-	return (e.Field == "" || e.Field == v.Field) && e.re != nil && e.re.MatchString(v.Message)
+func matches(e cases.Expectation, v Violation) bool {
+	return (e.Field == "" || e.Field == v.Field) && e.Pattern() != nil && e.Pattern().MatchString(v.Message)
 }
 
-func (e Expectation) String() string {
+func expectationText(e cases.Expectation) string {
 	if e.Field == "" {
 		return fmt.Sprintf("/%s/", e.Message)
 	}

@@ -1,6 +1,16 @@
+// Package harness runs the table-driven cases through every engine, over
+// the rendered artifacts, and judges each engine's violations against the
+// cases' exact expectations.
 package harness
 
 import "context"
+
+// Violation is one violation as an engine reports it.
+type Violation struct {
+	Rule    string `json:"rule"`
+	Field   string `json:"field"`
+	Message string `json:"msg"`
+}
 
 // Engine judges one object the way one consumer of the artifacts does.
 type Engine interface {

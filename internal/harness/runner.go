@@ -3,13 +3,14 @@ package harness
 import (
 	"context"
 	"fmt"
+	"github.com/policygen/policygen/internal/cases"
 )
 
 // Run judges every case in every engine, and checks that the engines agree
 // with each other violation for violation.
-func Run(ctx context.Context, cases []Case, engines []Engine) Report {
+func Run(ctx context.Context, all []cases.Case, engines []Engine) Report {
 	rep := Report{Engines: names(engines)}
-	for _, c := range cases {
+	for _, c := range all {
 		res := CaseResult{Case: c.Name, File: c.File, Line: c.Line}
 		var first []Violation
 		for i, e := range engines {

@@ -3,6 +3,7 @@
 package render
 
 import (
+	"github.com/policygen/policygen/internal/cases"
 	"crypto/sha256"
 	"fmt"
 	"sort"
@@ -38,8 +39,9 @@ func (a Artifacts) Under(dir string) Artifacts {
 // SumsFile lists the sha256 of every other artifact.
 const SumsFile = "SHA256SUMS"
 
-// All renders every target, then SHA256SUMS over the lot.
-func All(s *spec.Spec) (Artifacts, error) {
+// All renders every target, then SHA256SUMS over the lot. The cases are
+// published too, as conftest unit tests.
+func All(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 	out := Artifacts{}
 	for _, target := range []func(*spec.Spec) (Artifacts, error){Gatekeeper, Conftest} {
 		a, err := target(s)
@@ -50,6 +52,11 @@ func All(s *spec.Spec) (Artifacts, error) {
 			out[p] = b
 		}
 	}
+	tests, err := conftestTests(s, all)
+	if err != nil {
+		return nil, err
+	}
+	out[ConftestTestsPath] = tests
 	out[SumsFile] = Sums(out)
 	return out, nil
 }

@@ -1,7 +1,6 @@
-// Package harness runs the table-driven cases through every engine, over
-// the rendered artifacts, and judges each engine's violations against the
-// cases' exact expectations.
-package harness
+// Package cases holds the table-driven cases: an object, optional
+// parameters and operation, and the exact violations expected per rule.
+package cases
 
 import (
 	"bytes"
@@ -42,17 +41,13 @@ type Expectation struct {
 	re *regexp.Regexp
 }
 
-// Violation is one violation as an engine reports it.
-type Violation struct {
-	Rule    string `json:"rule"`
-	Field   string `json:"field"`
-	Message string `json:"msg"`
-}
+// Pattern is the compiled Message.
+func (e Expectation) Pattern() *regexp.Regexp { return e.re }
 
-// LoadCases reads every *.yaml file of fsys (sorted by name) and checks the
+// Load reads every *.yaml file of fsys (sorted by name) and checks the
 // cases against the spec: known rules and parameters, valid patterns,
 // unique names. Errors name the file and line.
-func LoadCases(fsys fs.FS, s *spec.Spec) ([]Case, error) {
+func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 	files, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, err
@@ -74,7 +69,7 @@ func LoadCases(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		dec.KnownFields(true)
 		if err := dec.Decode(&doc); err != nil {
-			errs = append(errs, &spec.Error{File: f, Problem: err.Error(), Fix: "write cases as documented in internal/harness/cases.go"})
+			errs = append(errs, &spec.Error{File: f, Problem: err.Error(), Fix: "write cases as documented in internal/cases/cases.go"})
 			continue
 		}
 		var root yaml.Node
