@@ -3,9 +3,9 @@
 package render
 
 import (
-	"github.com/policygen/policygen/internal/cases"
 	"crypto/sha256"
 	"fmt"
+	"github.com/policygen/policygen/internal/cases"
 	"sort"
 	"strings"
 
