@@ -3,7 +3,6 @@
 package cases
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -11,9 +10,8 @@ import (
 	"regexp"
 	"sort"
 
-	yaml "go.yaml.in/yaml/v3"
-
 	"github.com/policygen/policygen/internal/spec"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // File is one testcases/*.yaml file.
@@ -66,15 +64,12 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 			return nil, err
 		}
 		var doc File
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err := dec.Decode(&doc); err != nil {
-			errs = append(errs, &spec.Error{File: f, Problem: err.Error(), Fix: "write cases as documented in internal/cases/cases.go"})
+		root, err := spec.DecodeYAML(f, raw, &doc, "write cases as documented in internal/cases/cases.go")
+		if err != nil {
+			errs = append(errs, err.(spec.Errors)...)
 			continue
 		}
-		var root yaml.Node
-		_ = yaml.Unmarshal(raw, &root)
-		lines := caseLines(&root)
+		lines := caseLines(root)
 		for i := range doc.Cases {
 			c := &doc.Cases[i]
 			c.File = path.Base(f)

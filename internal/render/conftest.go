@@ -40,6 +40,9 @@ func Conftest(s *spec.Spec) (Artifacts, error) {
 		return nil, err
 	}
 	out[conftestMain] = main
+	if out[conftestReadme], out[conftestExample], err = conftestDocs(s); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -23,19 +23,14 @@ func Load(fsys fs.FS, file string) (*Spec, error) {
 		return nil, &Error{File: file, Problem: fmt.Sprintf("cannot read the spec: %v", err),
 			Fix: "point --spec at a directory that holds " + path.Base(file)}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(raw, &root); err != nil {
-		return nil, syntaxError(file, raw, err)
-	}
 	var s Spec
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		return nil, yamlError(file, err, "use only the fields of the spec format ("+APIVersion+"); see policies/hostprocess.yaml")
+	root, err := DecodeYAML(file, raw, &s, "use only the fields of the spec format ("+APIVersion+"); see policies/hostprocess.yaml")
+	if err != nil {
+		return nil, err
 	}
 	s.File = file
 	s.Sources = map[string]string{}
-	v := &validator{spec: &s, root: &root, fsys: fsys, dir: path.Dir(file)}
+	v := &validator{spec: &s, root: root, fsys: fsys, dir: path.Dir(file)}
 	v.readSources()
 	if len(v.errs) == 0 {
 		v.validate()
@@ -83,6 +78,22 @@ func yamlError(file string, err error, fix string) error {
 		out = append(out, e)
 	}
 	return out
+}
+
+// DecodeYAML decodes raw strictly (unknown fields are errors) into v and
+// returns its node tree, for the lines of later errors. Errors are Errors
+// naming file and line; fix says what to do about an unknown field.
+func DecodeYAML(file string, raw []byte, v any, fix string) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return nil, syntaxError(file, raw, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return nil, yamlError(file, err, fix)
+	}
+	return &root, nil
 }
 
 // syntaxError reports a YAML syntax error at the first line where the text

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -71,57 +72,59 @@ func TestLoadRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name   string
 		break_ func(t *testing.T, m fstest.MapFS)
-		want   string // the whole first line of the error: file:line: problem
+		want   string // the first line of the error, file:line: problem (%d: the marker's line)
 		fix    string // a part of the fix
+		file   string // with marker: the file whose line the error names
+		marker string // text in file on the line the error names
 	}{
 		{"yaml syntax", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "  version: 1.0.0", "\tversion: 1.0.0")
-		}, "hostprocess.yaml:9: found a tab character that violates indentation", "valid YAML"},
+		}, "hostprocess.yaml:9: found a tab character that violates indentation", "valid YAML", "", ""},
 		{"unknown field", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guard\n    severity: high\n")
-		}, "hostprocess.yaml:53: field severity not found in type spec.Rule", "only the fields"},
+		}, "hostprocess.yaml:53: field severity not found in type spec.Rule", "only the fields", "", ""},
 		{"duplicate id", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "id: hostprocess-host-network", "id: hostprocess-allowed")
-		}, `hostprocess.yaml:78: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id"},
+		}, `hostprocess.yaml:78: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id", "", ""},
 		{"duplicate kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork", "kind: K8sHostProcessAllowed")
-		}, `hostprocess.yaml:79: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind"},
+		}, `hostprocess.yaml:79: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind", "", ""},
 		{"missing rego file", func(t *testing.T, m fstest.MapFS) {
 			delete(m, "rego/rules/hostprocess-volume-mounts.rego")
-		}, `hostprocess.yaml:174: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file"},
+		}, `hostprocess.yaml:174: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file", "", ""},
 		{"rego syntax", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "rule := \"hostprocess-allowed\"", "rule := \"hostprocess-allowed")
-		}, "rego/rules/hostprocess-allowed.rego:9: non-terminated string", "Rego syntax"},
+		}, "rego/rules/hostprocess-allowed.rego:%d: non-terminated string", "Rego syntax", allowed, "rule := \"hostprocess-allowed"},
 		{"rego does not compile", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "hp.strings(target.parameters(rule).allowedImages)", "hp.strings(target.parameters(rule).allowedImages, 1)")
-		}, "rego/rules/hostprocess-allowed.rego:11: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1"},
+		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1", allowed, "allowedImages, 1)"},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "startswith(image, trim_suffix(entry, \"*\"))", "startswith(image, trim_suffix(entry, \"*\"))\n\tcount(strings.split_n(image, \"/\", 2)) > 0")
-		}, "rego/rules/hostprocess-allowed.rego:25: undefined function strings.split_n", "OPA v1.17.1"},
+		}, "rego/rules/hostprocess-allowed.rego:%d: undefined function strings.split_n", "OPA v1.17.1", allowed, "strings.split_n"},
 		{"import rego.v1", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
-		}, "rego/rules/hostprocess-allowed.rego:6: `import rego.v1` is rejected by Gatekeeper", "remove it"},
+		}, "rego/rules/hostprocess-allowed.rego:%d: `import rego.v1` is rejected by Gatekeeper", "remove it", allowed, "import rego.v1"},
 		{"data outside lib", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "allowed_images := hp.strings(target.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
-		}, "rego/rules/hostprocess-allowed.rego:11: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter"},
+		}, "rego/rules/hostprocess-allowed.rego:%d: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter", allowed, "data.params"},
 		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"message\": msg} if {")
-		}, `rego/rules/hostprocess-host-network.rego:9: violation has no "msg"`, "string msg"},
+		}, `rego/rules/hostprocess-host-network.rego:%d: violation has no "msg"`, "string msg", "rego/rules/hostprocess-host-network.rego", "{\"message\": msg}"},
 		{"violation msg not a string", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
-		}, "rego/rules/hostprocess-host-network.rego:3: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string"},
+		}, "rego/rules/hostprocess-host-network.rego:%d: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string", "rego/rules/hostprocess-host-network.rego", "package k8shostprocesshostnetwork"},
 		{"package not the kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "package k8shostprocessallowed", "package hostprocessallowed")
-		}, `rego/rules/hostprocess-allowed.rego:4: package is hostprocessallowed, but rule "hostprocess-allowed" has kind K8sHostProcessAllowed`, "package k8shostprocessallowed"},
+		}, `rego/rules/hostprocess-allowed.rego:%d: package is hostprocessallowed, but rule "hostprocess-allowed" has kind K8sHostProcessAllowed`, "package k8shostprocessallowed", allowed, "package hostprocessallowed"},
 		{"default does not fit schema", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "default: [cpu, memory]", "default: cpu")
-		}, `hostprocess.yaml:201: parameter "requiredLimits" of rule "hostprocess-resource-limits": default "cpu" does not fit the schema: must be of type array: "string"`, "default that fits"},
+		}, `hostprocess.yaml:201: parameter "requiredLimits" of rule "hostprocess-resource-limits": default "cpu" does not fit the schema: must be of type array: "string"`, "default that fits", "", ""},
 		{"default missing", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "          default: false\n", "")
-		}, `hostprocess.yaml:128: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits"},
+		}, `hostprocess.yaml:128: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits", "", ""},
 		{"undeclared bundle", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guards\n")
-		}, `hostprocess.yaml:52: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it"},
+		}, `hostprocess.yaml:52: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,9 +137,14 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			if !spec.IsInvalid(err) {
 				t.Fatalf("error is not an input error: %v", err)
 			}
+			want := tc.want
+			if tc.marker != "" {
+				text := string(m[tc.file].Data)
+				want = fmt.Sprintf(tc.want, 1+strings.Count(text[:strings.Index(text, tc.marker)], "\n"))
+			}
 			first := strings.SplitN(err.Error(), "\n", 2)[0]
-			if tc.want != "" && first != tc.want {
-				t.Errorf("error:\n got %s\nwant %s", first, tc.want)
+			if first != want {
+				t.Errorf("error:\n got %s\nwant %s", first, want)
 			}
 			if !strings.Contains(err.Error(), "fix: ") || !strings.Contains(err.Error(), tc.fix) {
 				t.Errorf("error has no fix mentioning %q:\n%v", tc.fix, err)

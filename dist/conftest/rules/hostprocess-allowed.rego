@@ -10,6 +10,11 @@ rule := "hostprocess-allowed"
 
 allowed_images := hp.strings(target.parameters(rule).allowedImages)
 
+# A container is allowed when its image is. (Negate this, not
+# image_allowed(c.image): OPA would hoist a missing c.image out of the
+# negation and skip the container.)
+container_allowed(container) if image_allowed(container.image)
+
 # An entry matches an image exactly, or as a prefix when it ends in "*".
 image_allowed(image) if {
 	is_string(image)
@@ -30,7 +35,7 @@ violation contains hp.violation(rule, msg, sprintf("%s.securityContext.windowsOp
 	some pod in hp.pods
 	hp.pod_level_hostprocess(pod)
 	pod_containers := {c | some c in hp.containers; c.pod == pod.path}
-	denied := {c | some c in pod_containers; not image_allowed(c.object.image)}
+	denied := {c | some c in pod_containers; not container_allowed(c.object)}
 	count(denied) + count({1 | count(pod_containers) == 0}) > 0
 	msg := pod_message(denied)
 }
@@ -42,7 +47,7 @@ else := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, 
 violation contains hp.violation(rule, msg, sprintf("%s.securityContext.windowsOptions.hostProcess", [c.path])) if {
 	some c in hp.containers
 	object.get(c.object, ["securityContext", "windowsOptions", "hostProcess"], null) == true
-	not image_allowed(c.object.image)
+	not container_allowed(c.object)
 	msg := sprintf("%s sets securityContext.windowsOptions.hostProcess: true, but its image %s is not in allowedImages", [c.label, image_text(c.object)])
 }
 

@@ -1,0 +1,81 @@
+// Package reference is the independent model of the HostProcess rules: the
+// eight rules of the product rules page (shared/hostprocess-rules.md), in
+// plain Go over typed Kubernetes objects. It is written from the rules page
+// alone and shares no code with the Rego path, so that a differential test
+// between the two finds the mistakes of either.
+package reference
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/policygen/policygen/internal/harness"
+)
+
+// Rule ids, as policies/hostprocess.yaml names them.
+const (
+	RuleAllowed           = "hostprocess-allowed"
+	RuleHostNetwork       = "hostprocess-host-network"
+	RuleUniformContainers = "hostprocess-uniform-containers"
+	RuleRunAsUserName     = "hostprocess-run-as-user-name"
+	RuleRunAsNonRoot      = "hostprocess-run-as-non-root"
+	RuleWindowsNode       = "hostprocess-windows-node"
+	RuleVolumeMounts      = "hostprocess-volume-mounts"
+	RuleResourceLimits    = "hostprocess-resource-limits"
+)
+
+// check judges one pod spec for one rule.
+type check func(p *pod, params Params) []harness.Violation
+
+// checks are the rules in the order of the rules page; Evaluate reports
+// violations in this order, then in the order of the pod spec.
+var checks = []struct {
+	id    string
+	check check
+}{
+	{RuleAllowed, checkAllowed},
+	{RuleHostNetwork, checkHostNetwork},
+	{RuleUniformContainers, checkUniformContainers},
+	{RuleRunAsUserName, checkRunAsUserName},
+	{RuleRunAsNonRoot, checkRunAsNonRoot},
+	{RuleWindowsNode, checkWindowsNode},
+	{RuleVolumeMounts, checkVolumeMounts},
+	{RuleResourceLimits, checkResourceLimits},
+}
+
+// Rules lists every rule id, in the order of the rules page.
+func Rules() []string {
+	ids := make([]string, len(checks))
+	for i, c := range checks {
+		ids[i] = c.id
+	}
+	return ids
+}
+
+// Evaluate returns every violation of every rule for obj. An object of a
+// kind without a pod spec never violates.
+func Evaluate(obj runtime.Object, params Params) []harness.Violation {
+	spec, prefix, ok := PodSpecOf(obj)
+	if !ok {
+		return nil
+	}
+	return EvaluatePodSpec(spec, prefix, params)
+}
+
+// EvaluatePodSpec judges one pod spec whose JSON path in its object is
+// prefix ("spec", "spec.template.spec", ...).
+func EvaluatePodSpec(spec *corev1.PodSpec, prefix string, params Params) []harness.Violation {
+	p := newPod(spec, prefix)
+	var out []harness.Violation
+	for _, c := range checks {
+		out = append(out, c.check(p, params)...)
+	}
+	return out
+}
+
+// violation builds one violation of rule at field.
+func violation(rule, field, format string, args ...any) harness.Violation {
+	return harness.Violation{Rule: rule, Field: field, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,16 @@
+package reference
+
+import "github.com/policygen/policygen/internal/harness"
+
+// checkRunAsNonRoot is rule 5: the Windows runtime cannot honour
+// runAsNonRoot for a HostProcess container.
+func checkRunAsNonRoot(p *pod, _ Params) []harness.Violation {
+	var out []harness.Violation
+	for _, c := range p.hostProcessContainers() {
+		if v, from := p.effectiveRunAsNonRoot(c); isTrue(v) {
+			out = append(out, violation(RuleRunAsNonRoot, from,
+				"HostProcess container %s must not have runAsNonRoot: true", c))
+		}
+	}
+	return out
+}

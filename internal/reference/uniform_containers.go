@@ -1,0 +1,19 @@
+package reference
+
+import "github.com/policygen/policygen/internal/harness"
+
+// checkUniformContainers is rule 3: the Windows runtime cannot mix
+// HostProcess and ordinary containers in one pod.
+func checkUniformContainers(p *pod, _ Params) []harness.Violation {
+	if !p.isHostProcessPod() {
+		return nil
+	}
+	var out []harness.Violation
+	for _, c := range p.containers {
+		if !p.isHostProcessContainer(c) {
+			out = append(out, violation(RuleUniformContainers, c.path+".securityContext.windowsOptions.hostProcess",
+				"%s is not a HostProcess container in a HostProcess pod; every container must have hostProcess: true", c))
+		}
+	}
+	return out
+}

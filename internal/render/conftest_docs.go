@@ -1,0 +1,49 @@
+package render
+
+import (
+	"encoding/json"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/policygen/policygen/internal/spec"
+)
+
+// Paths of the conftest README and its parameters example.
+const (
+	conftestReadme  = "conftest/README.md"
+	conftestExample = "conftest/examples/parameters.yaml"
+)
+
+// conftestDocs renders the README and a data file with every parameter at
+// its default, ready to copy and edit.
+func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
+	params := map[string]any{}
+	type row struct{ Rule, Name, Default, Description string }
+	var rows []row
+	for _, r := range s.Rules {
+		if len(r.Parameters) == 0 {
+			continue
+		}
+		params[r.ID] = r.Defaults()
+		for _, p := range r.Parameters {
+			d, err := json.Marshal(p.Schema["default"])
+			if err != nil {
+				return nil, nil, err
+			}
+			rows = append(rows, row{r.ID, p.Name, string(d), strings.ReplaceAll(p.Description, "\n", " ")})
+		}
+	}
+	body, err := yaml.Marshal(map[string]any{"hostprocess": map[string]any{"parameters": params}})
+	if err != nil {
+		return nil, nil, err
+	}
+	example = append([]byte(header(s, "#")), body...)
+	readme, err = execute("conftest-README.md.tmpl", map[string]any{
+		"Spec":       s,
+		"HeaderText": strings.TrimSpace(strings.TrimPrefix(header(s, "#"), "#")),
+		"Example":    string(body),
+		"Params":     rows,
+	})
+	return readme, example, err
+}
