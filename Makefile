@@ -39,7 +39,7 @@ versions: tools
 
 # Every case through the embedded engines and the real conftest and gator.
 policytest: tools
-	$(POLICYGEN) test --tools $(TOOLS)
+	$(POLICYGEN) test --coverage --tools $(TOOLS)
 
 # What a consumer runs on the published policies.
 conftest-verify: tools

@@ -44,6 +44,8 @@ Flags common to build, test, publish and check:
   --cases DIR    the cases directory (default: the embedded testcases/)
   --dist DIR     where dist/ is (default: dist)
   --tools DIR    (test, publish) also run the conftest and gator binaries in DIR
+  --format F     (test, publish) report as text, json or junit
+  --coverage     (test, publish) print Rego line coverage; fail under 100% for rule modules
 `
 
 func main() {
@@ -52,7 +54,8 @@ func main() {
 
 // options are the flags every command shares.
 type options struct {
-	spec, cases, dist, out, tools string
+	spec, cases, dist, out, tools, format string
+	coverage                              bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -72,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cmd == "test" || cmd == "publish" {
 		fl.StringVar(&o.tools, "tools", "", "directory with conftest and gator binaries to run as engines too")
+		fl.StringVar(&o.format, "format", "text", "report format: "+strings.Join(harness.Formats, ", "))
+		fl.BoolVar(&o.coverage, "coverage", false, "print Rego line coverage per module; fail under 100% for rule modules")
 	}
 	if err := fl.Parse(args[1:]); err != nil {
 		return exitInvalid
@@ -187,9 +192,15 @@ func build(o options, stdout io.Writer) error {
 	return nil
 }
 
-type testsFailed struct{ failed, total int }
+type testsFailed struct {
+	failed, total int
+	reason        string // set when the cases passed but something else did not
+}
 
 func (t *testsFailed) Error() string {
+	if t.reason != "" {
+		return t.reason + "; nothing was published"
+	}
 	return fmt.Sprintf("%d of %d cases failed; nothing was published", t.failed, t.total)
 }
 
@@ -204,7 +215,7 @@ func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	engines, err := harness.Engines(s, a)
+	engines, covered, err := harness.Engines(s, a, o.coverage)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +233,23 @@ func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
 		engines = append(engines, harness.NewToolEngines(s, o.tools, tree, work)...)
 	}
 	rep := harness.Run(context.Background(), all, engines)
-	harness.PrintText(stdout, rep)
+	if err := harness.Print(stdout, o.format, rep); err != nil {
+		return nil, &spec.Error{File: "--format", Problem: err.Error(), Fix: "use one of " + strings.Join(harness.Formats, ", ")}
+	}
 	if rep.Failed() > 0 {
-		return nil, &testsFailed{rep.Failed(), len(rep.Cases)}
+		return nil, &testsFailed{failed: rep.Failed(), total: len(rep.Cases)}
+	}
+	if o.coverage {
+		cov, err := covered.Coverage()
+		if err != nil {
+			return nil, err
+		}
+		harness.PrintCoverage(stdout, cov)
+		for _, m := range cov {
+			if strings.HasPrefix(m.File, "rules/") && m.Percent < 100 {
+				return nil, &testsFailed{failed: 0, total: len(rep.Cases), reason: fmt.Sprintf("%s is %.2f%% covered; rule modules must be covered fully", m.File, m.Percent)}
+			}
+		}
 	}
 	return a, nil
 }

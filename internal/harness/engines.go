@@ -8,18 +8,22 @@ import (
 // Engines builds every engine over the rendered artifacts, never the sources:
 // Gatekeeper's own client, embedded OPA over the templates, and embedded
 // OPA over the conftest policy directory.
-func Engines(s *spec.Spec, dist render.Artifacts) ([]Engine, error) {
+// With coverage, the conftest engine records which Rego lines the cases reach.
+func Engines(s *spec.Spec, dist render.Artifacts, coverage bool) ([]Engine, *OPAConftest, error) {
 	gk, err := NewGatekeeper(s, dist)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opa, err := NewOPA(s, dist)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	conftest, err := NewConftest(dist)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return []Engine{gk, opa, conftest}, nil
+	if coverage {
+		conftest.WithCoverage()
+	}
+	return []Engine{gk, opa, conftest}, conftest, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -130,9 +131,17 @@ func admissionReview(object map[string]any, op string) map[string]any {
 // directory, with the raw object as input and parameters as data, the way
 // `conftest test -p dist/conftest --data params.yaml` does.
 type OPAConftest struct {
-	name  string
-	store storage.Store
-	query rego.PreparedEvalQuery
+	name    string
+	store   storage.Store
+	query   rego.PreparedEvalQuery
+	modules map[string]string
+	cover   *cover.Cover // nil unless coverage was asked for
+}
+
+// WithCoverage makes the engine record which Rego lines its evaluations reach.
+func (c *OPAConftest) WithCoverage() *OPAConftest {
+	c.cover = cover.New()
+	return c
 }
 
 // NewConftest prepares data.main.violation over the conftest modules.
@@ -166,7 +175,7 @@ func newMainQuery(name string, mods map[string]string) (*OPAConftest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &OPAConftest{name: name, store: store, query: q}, nil
+	return &OPAConftest{name: name, store: store, query: q, modules: mods}, nil
 }
 
 func (c *OPAConftest) Name() string { return c.name }
@@ -192,7 +201,11 @@ func (c *OPAConftest) Evaluate(ctx context.Context, object map[string]any, param
 	if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{"hostprocess"}, data); err != nil {
 		return nil, err
 	}
-	rs, err := c.query.Eval(ctx, rego.EvalInput(input), rego.EvalTransaction(txn))
+	opts := []rego.EvalOption{rego.EvalInput(input), rego.EvalTransaction(txn)}
+	if c.cover != nil {
+		opts = append(opts, rego.EvalQueryTracer(c.cover))
+	}
+	rs, err := c.query.Eval(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}
