@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/docs"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/publish"
 	"github.com/policygen/policygen/internal/render"
@@ -70,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&o.spec, "spec", "", "spec directory (default: embedded)")
 	fl.StringVar(&o.cases, "cases", "", "cases directory (default: embedded)")
 	fl.StringVar(&o.dist, "dist", "dist", "published bundles directory")
+	o.format = "text"
 	if cmd == "build" {
 		fl.StringVar(&o.out, "out", "", "directory to render into")
 	}
@@ -177,11 +179,7 @@ func build(o options, stdout io.Writer) error {
 	if o.out == "" {
 		return &spec.Error{File: "policygen build", Problem: "--out is required", Fix: "name the directory to render into, e.g. --out /tmp/dist"}
 	}
-	s, all, err := load(o)
-	if err != nil {
-		return err
-	}
-	a, err := render.All(s, all)
+	a, _, err := pipeline(o, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -204,63 +202,83 @@ func (t *testsFailed) Error() string {
 	return fmt.Sprintf("%d of %d cases failed; nothing was published", t.failed, t.total)
 }
 
-// renderAndTest renders the artifacts and runs every case through every
-// engine over them.
-func renderAndTest(o options, stdout io.Writer) (render.Artifacts, error) {
+// pipeline renders the artifacts, runs every case through every engine
+// over them (writing the report to w), then adds the docs, which quote the
+// results, and the checksums. It fails on input errors only: the caller
+// decides what failed cases mean.
+func pipeline(o options, w io.Writer) (render.Artifacts, harness.Report, error) {
+	var rep harness.Report
 	s, all, err := load(o)
 	if err != nil {
-		return nil, err
+		return nil, rep, err
 	}
 	a, err := render.All(s, all)
 	if err != nil {
-		return nil, err
+		return nil, rep, err
 	}
 	engines, covered, err := harness.Engines(s, a, o.coverage)
 	if err != nil {
-		return nil, err
+		return nil, rep, err
 	}
 	if o.tools != "" {
 		// The real tools read files: give them the rendered tree.
 		work, err := os.MkdirTemp("", "policygen-test-")
 		if err != nil {
-			return nil, err
+			return nil, rep, err
 		}
 		defer os.RemoveAll(work)
 		tree := filepath.Join(work, "dist")
 		if err := publish.Write(tree, a); err != nil {
-			return nil, err
+			return nil, rep, err
 		}
 		engines = append(engines, harness.NewToolEngines(s, o.tools, tree, work)...)
 	}
-	rep := harness.Run(context.Background(), all, engines)
-	if err := harness.Print(stdout, o.format, rep); err != nil {
-		return nil, &spec.Error{File: "--format", Problem: err.Error(), Fix: "use one of " + strings.Join(harness.Formats, ", ")}
+	rep = harness.Run(context.Background(), all, engines)
+	if err := harness.Print(w, o.format, rep); err != nil {
+		return nil, rep, &spec.Error{File: "--format", Problem: err.Error(), Fix: "use one of " + strings.Join(harness.Formats, ", ")}
+	}
+	if o.coverage && rep.Failed() == 0 {
+		cov, err := covered.Coverage()
+		if err != nil {
+			return nil, rep, err
+		}
+		harness.PrintCoverage(w, cov)
+		for _, m := range cov {
+			if strings.HasPrefix(m.File, "rules/") && m.Percent < 100 {
+				return nil, rep, &testsFailed{total: len(rep.Cases), reason: fmt.Sprintf("%s is %.2f%% covered; rule modules must be covered fully", m.File, m.Percent)}
+			}
+		}
+	}
+	pages, err := docs.Render(s, all, a, rep)
+	if err != nil {
+		return nil, rep, err
+	}
+	for p, b := range pages {
+		a[p] = b
+	}
+	publish.Seal(a)
+	return a, rep, nil
+}
+
+// tested runs the pipeline and fails when any case failed.
+func tested(o options, w io.Writer) (render.Artifacts, error) {
+	a, rep, err := pipeline(o, w)
+	if err != nil {
+		return nil, err
 	}
 	if rep.Failed() > 0 {
 		return nil, &testsFailed{failed: rep.Failed(), total: len(rep.Cases)}
-	}
-	if o.coverage {
-		cov, err := covered.Coverage()
-		if err != nil {
-			return nil, err
-		}
-		harness.PrintCoverage(stdout, cov)
-		for _, m := range cov {
-			if strings.HasPrefix(m.File, "rules/") && m.Percent < 100 {
-				return nil, &testsFailed{failed: 0, total: len(rep.Cases), reason: fmt.Sprintf("%s is %.2f%% covered; rule modules must be covered fully", m.File, m.Percent)}
-			}
-		}
 	}
 	return a, nil
 }
 
 func test(o options, stdout io.Writer) error {
-	_, err := renderAndTest(o, stdout)
+	_, err := tested(o, stdout)
 	return err
 }
 
 func publishCmd(o options, stdout io.Writer) error {
-	a, err := renderAndTest(o, stdout)
+	a, err := tested(o, stdout)
 	if err != nil {
 		return err
 	}
@@ -271,12 +289,10 @@ func publishCmd(o options, stdout io.Writer) error {
 	return nil
 }
 
+// check renders what publish would write (running the cases, whose results
+// the docs quote) and compares it with dist/.
 func check(o options, stdout io.Writer) error {
-	s, all, err := load(o)
-	if err != nil {
-		return err
-	}
-	a, err := render.All(s, all)
+	a, err := tested(o, io.Discard)
 	if err != nil {
 		return err
 	}

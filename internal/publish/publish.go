@@ -4,14 +4,29 @@ package publish
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/policygen/policygen/internal/render"
 )
+
+// SumsFile lists the sha256 of every other published file.
+const SumsFile = "SHA256SUMS"
+
+// Seal adds SumsFile, a sha256sum-compatible listing of every artifact.
+func Seal(a render.Artifacts) {
+	delete(a, SumsFile)
+	var b strings.Builder
+	for _, p := range a.Paths() {
+		fmt.Fprintf(&b, "%x  %s\n", sha256.Sum256(a[p]), p)
+	}
+	a[SumsFile] = []byte(b.String())
+}
 
 // Write replaces dir with exactly the artifacts: it builds them in a new
 // directory beside dir and renames it into place, so dir is never half

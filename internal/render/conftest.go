@@ -35,7 +35,7 @@ func Conftest(s *spec.Spec) (Artifacts, error) {
 		return nil, err
 	}
 	out[conftestDefaults] = []byte(defaults)
-	main, err := execute("conftest-main.rego.tmpl", map[string]any{"Spec": s, "Header": header(s, "#")})
+	main, err := Execute("conftest-main.rego.tmpl", map[string]any{"Spec": s, "Header": Header(s, "#")})
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +53,8 @@ func conftestLibPath(s *spec.Spec, i int) string {
 	return "conftest/lib/" + path.Base(s.Libs[i])
 }
 
-// execute runs one of the embedded text templates.
-func execute(name string, data any) ([]byte, error) {
+// Execute runs one of the embedded text templates.
+func Execute(name string, data any) ([]byte, error) {
 	t, err := template.ParseFS(templates.FS, name)
 	if err != nil {
 		return nil, err

@@ -38,10 +38,10 @@ func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	example = append([]byte(header(s, "#")), body...)
-	readme, err = execute("conftest-README.md.tmpl", map[string]any{
+	example = append([]byte(Header(s, "#")), body...)
+	readme, err = Execute("conftest-README.md.tmpl", map[string]any{
 		"Spec":       s,
-		"HeaderText": strings.TrimSpace(strings.TrimPrefix(header(s, "#"), "#")),
+		"HeaderText": strings.TrimSpace(strings.TrimPrefix(Header(s, "#"), "#")),
 		"Example":    string(body),
 		"Params":     rows,
 	})

@@ -79,5 +79,5 @@ func conftestTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 		}
 		tests = append(tests, t)
 	}
-	return execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": header(s, "#"), "Tests": tests})
+	return Execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": Header(s, "#"), "Tests": tests})
 }

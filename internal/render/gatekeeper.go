@@ -22,17 +22,17 @@ func Gatekeeper(s *spec.Spec) (Artifacts, error) {
 	}
 	out := Artifacts{}
 	for _, r := range s.Rules {
-		tmpl, err := marshalYAML(header(s, "#"), ConstraintTemplate(s, r, libs))
+		tmpl, err := marshalYAML(Header(s, "#"), ConstraintTemplate(s, r, libs))
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
 		out[TemplatePath(r)] = tmpl
-		c, err := marshalYAML(header(s, "#"), SampleConstraint(s, r))
+		c, err := marshalYAML(Header(s, "#"), SampleConstraint(s, r))
 		if err != nil {
 			return nil, fmt.Errorf("rendering constraint of %s: %w", r.ID, err)
 		}
 		out[ConstraintPath(r)] = c
-		k, err := marshalYAML(header(s, "#"), kustomization([]string{"template.yaml", "constraint.yaml"}))
+		k, err := marshalYAML(Header(s, "#"), kustomization([]string{"template.yaml", "constraint.yaml"}))
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +43,7 @@ func Gatekeeper(s *spec.Spec) (Artifacts, error) {
 		for _, r := range s.RulesOf(b) {
 			dirs = append(dirs, "../"+r.ID)
 		}
-		k, err := marshalYAML(header(s, "#"), kustomization(dirs))
+		k, err := marshalYAML(Header(s, "#"), kustomization(dirs))
 		if err != nil {
 			return nil, err
 		}

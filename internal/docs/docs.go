@@ -1,0 +1,179 @@
+// Package docs renders what reviewers read: a page per rule with its
+// decision, parameters, Rego and examples from the cases with the messages
+// they produce, and an index with the cases' pass counts per engine.
+package docs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+)
+
+// Examples per rule page: denied first, then allowed.
+const (
+	maxDenied  = 3
+	maxAllowed = 2
+)
+
+// Render returns docs/<rule>.md per rule and docs/index.md. Messages come
+// from evaluating the rendered conftest policies; pass counts from rep.
+func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.Report) (render.Artifacts, error) {
+	eng, err := harness.NewConftest(dist)
+	if err != nil {
+		return nil, err
+	}
+	header := strings.TrimSpace(strings.TrimPrefix(render.Header(s, "#"), "#"))
+	out := render.Artifacts{}
+	for _, r := range s.Rules {
+		examples, err := examplesOf(eng, r, all)
+		if err != nil {
+			return nil, err
+		}
+		params, err := paramRows(r)
+		if err != nil {
+			return nil, err
+		}
+		page, err := render.Execute("docs-rule.md.tmpl", map[string]any{
+			"HeaderText": header, "Spec": s, "Rule": r, "Params": params,
+			"Examples": examples, "Rego": s.Sources[r.Rego],
+		})
+		if err != nil {
+			return nil, err
+		}
+		out["docs/"+r.ID+".md"] = page
+	}
+	index, err := render.Execute("docs-index.md.tmpl", indexData(s, all, rep, header))
+	if err != nil {
+		return nil, err
+	}
+	out["docs/index.md"] = index
+	return out, nil
+}
+
+type example struct {
+	Name, Object, Params string
+	Violations           []harness.Violation
+}
+
+// examplesOf picks the first cases that make the rule fire, then the first
+// cases of the rule's own file in which it stays silent.
+func examplesOf(eng harness.Engine, r spec.Rule, all []cases.Case) ([]example, error) {
+	own := strings.TrimPrefix(r.ID, "hostprocess-") + ".yaml"
+	var denied, allowed []example
+	for _, c := range all {
+		if c.Operation == "DELETE" {
+			continue
+		}
+		fires := len(c.Expect[r.ID]) > 0
+		if (fires && len(denied) >= maxDenied) || (!fires && (len(allowed) >= maxAllowed || c.File != own)) {
+			continue
+		}
+		got, err := eng.Evaluate(context.Background(), c.Object, c.Parameters, c.Operation)
+		if err != nil {
+			return nil, fmt.Errorf("case %q: %w", c.Name, err)
+		}
+		ex := example{Name: c.Name}
+		for _, v := range got {
+			if v.Rule == r.ID {
+				ex.Violations = append(ex.Violations, v)
+			}
+		}
+		obj, err := yaml.Marshal(c.Object)
+		if err != nil {
+			return nil, err
+		}
+		ex.Object = string(obj)
+		if p, ok := c.Parameters[r.ID]; ok {
+			b, _ := json.Marshal(p)
+			ex.Params = string(b)
+		}
+		if fires {
+			denied = append(denied, ex)
+		} else {
+			allowed = append(allowed, ex)
+		}
+	}
+	return append(denied, allowed...), nil
+}
+
+type paramRow struct{ Name, Type, Default, Description string }
+
+func paramRows(r spec.Rule) ([]paramRow, error) {
+	var rows []paramRow
+	for _, p := range r.Parameters {
+		d, err := json.Marshal(p.Schema["default"])
+		if err != nil {
+			return nil, err
+		}
+		typ := fmt.Sprint(p.Schema["type"])
+		if items, ok := p.Schema["items"].(map[string]any); ok {
+			typ = fmt.Sprintf("%s of %v", typ, items["type"])
+		}
+		rows = append(rows, paramRow{p.Name, typ, string(d), strings.ReplaceAll(p.Description, "\n", " ")})
+	}
+	return rows, nil
+}
+
+// embedded are the engines that always run; the matrix reports these so
+// that the docs do not depend on which tools were installed.
+var embedded = []string{"gatekeeper", "opa", "conftest"}
+
+func indexData(s *spec.Spec, all []cases.Case, rep harness.Report, header string) map[string]any {
+	failedIn := map[string]map[string]bool{} // case → engine → failed
+	for _, c := range rep.Cases {
+		failedIn[c.Case] = map[string]bool{}
+		for _, f := range c.Failures {
+			for _, e := range strings.Split(f.Engine, " vs ") {
+				failedIn[c.Case][e] = true
+			}
+		}
+	}
+	type row struct {
+		Rule          string
+		Fires, Silent int
+		Passed        []string
+	}
+	var rows []row
+	for _, r := range s.Rules {
+		rw := row{Rule: r.ID}
+		passed := make([]int, len(embedded))
+		for _, c := range all {
+			if len(c.Expect[r.ID]) == 0 {
+				rw.Silent++
+				continue
+			}
+			rw.Fires++
+			for i, e := range embedded {
+				if !failedIn[c.Name][e] {
+					passed[i]++
+				}
+			}
+		}
+		for _, p := range passed {
+			rw.Passed = append(rw.Passed, fmt.Sprintf("%d/%d", p, rw.Fires))
+		}
+		rows = append(rows, rw)
+	}
+	var total []string
+	for _, e := range embedded {
+		n := 0
+		for _, c := range all {
+			if !failedIn[c.Name][e] {
+				n++
+			}
+		}
+		total = append(total, fmt.Sprintf("%d/%d", n, len(all)))
+	}
+	return map[string]any{
+		"HeaderText": header, "Spec": s, "Matrix": rows, "Total": len(all), "TotalPassed": total,
+		"EngineNames": embedded, "Engines": strings.Join(embedded, ", "),
+	}
+}
