@@ -23,9 +23,20 @@ pod_spec_paths := {
 
 container_lists := ["containers", "initContainers", "ephemeralContainers"]
 
-# Every pod spec under review, with the JSON path of the spec in the input.
+# The objects of the document under review, each with the JSON path prefix
+# of the object in the document: a List is judged item by item.
+default objects := []
+
+objects := [{"path": sprintf("items[%d].", [i]), "object": item} |
+	some i, item in target.document.items
+] if {
+	target.document.kind == "List"
+	is_array(target.document.items)
+} else := [{"path": "", "object": target.document}] if is_object(target.document)
+
+# Every pod spec under review, with the JSON path of the spec in the document.
 pods contains pod if {
-	some obj in target.objects
+	some obj in objects
 	is_object(obj.object)
 	path := pod_spec_paths[obj.object.kind]
 	spec := object.get(obj.object, path, null)
