@@ -39,6 +39,8 @@ Usage:
   policygen publish              render, test, then write dist/ atomically
   policygen check                exit 1 when dist/ is not what the spec renders to
   policygen version              print the versions
+  policygen eval [--bundle B] [--param rule.name=value] FILE|DIR|-...
+                                 check manifests against the embedded rules
 
 Flags common to build, test, publish and check:
   --spec DIR     the spec directory (default: the embedded policies/)
@@ -50,6 +52,9 @@ Flags common to build, test, publish and check:
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "eval" {
+		os.Exit(evalCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

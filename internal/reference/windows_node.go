@@ -18,13 +18,13 @@ func checkWindowsNode(p *pod, _ Params) []harness.Violation {
 		return nil
 	}
 	s := p.spec
-	switch os, hasSelector := s.NodeSelector[osLabel]; {
+	switch selected, hasSelector := s.NodeSelector[osLabel]; {
 	case s.OS != nil && string(s.OS.Name) != windows:
 		return []harness.Violation{violation(RuleWindowsNode, p.field("os.name"),
 			"a HostProcess pod must run on Windows, but os.name is %q", s.OS.Name)}
-	case hasSelector && os != windows:
+	case hasSelector && selected != windows:
 		return []harness.Violation{violation(RuleWindowsNode, p.field("nodeSelector['kubernetes.io/os']"),
-			"a HostProcess pod must run on Windows, but nodeSelector kubernetes.io/os is %q", os)}
+			"a HostProcess pod must run on Windows, but nodeSelector kubernetes.io/os is %q", selected)}
 	case !placedOnWindows(s):
 		return []harness.Violation{violation(RuleWindowsNode, p.field("os.name"),
 			"a HostProcess pod must be placed on Windows nodes: set os.name: windows, nodeSelector kubernetes.io/os: windows, or a required node affinity on kubernetes.io/os In [windows]")}

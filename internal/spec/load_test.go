@@ -79,24 +79,24 @@ func TestLoadRejectsBadInput(t *testing.T) {
 	}{
 		{"yaml syntax", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "  version: 1.0.0", "\tversion: 1.0.0")
-		}, "hostprocess.yaml:9: found a tab character that violates indentation", "valid YAML", "", ""},
+		}, "hostprocess.yaml:%d: found a tab character that violates indentation", "valid YAML", specFile, "\tversion: 1.0.0"},
 		{"unknown field", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guard\n    severity: high\n")
-		}, "hostprocess.yaml:53: field severity not found in type spec.Rule", "only the fields", "", ""},
+		}, "hostprocess.yaml:%d: field severity not found in type spec.Rule", "only the fields", specFile, "severity: high"},
 		{"duplicate id", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "id: hostprocess-host-network", "id: hostprocess-allowed")
-		}, `hostprocess.yaml:78: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id", "", ""},
+		}, `hostprocess.yaml:%d: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id", specFile, "id: hostprocess-allowed\n    kind: K8sHostProcessHostNetwork"},
 		{"duplicate kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork", "kind: K8sHostProcessAllowed")
-		}, `hostprocess.yaml:79: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind", "", ""},
+		}, `hostprocess.yaml:%d: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind", specFile, "K8sHostProcessAllowed\n    bundle: hardening"},
 		{"missing rego file", func(t *testing.T, m fstest.MapFS) {
 			delete(m, "rego/rules/hostprocess-volume-mounts.rego")
-		}, `hostprocess.yaml:174: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file", "", ""},
+		}, `hostprocess.yaml:%d: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file", specFile, "rego: rego/rules/hostprocess-volume-mounts.rego"},
 		{"rego syntax", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "rule := \"hostprocess-allowed\"", "rule := \"hostprocess-allowed")
 		}, "rego/rules/hostprocess-allowed.rego:%d: non-terminated string", "Rego syntax", allowed, "rule := \"hostprocess-allowed"},
 		{"rego does not compile", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "hp.strings(target.parameters(rule).allowedImages)", "hp.strings(target.parameters(rule).allowedImages, 1)")
+			replace(t, m, allowed, "hp.strings(hp.parameters(rule).allowedImages)", "hp.strings(hp.parameters(rule).allowedImages, 1)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1", allowed, "allowedImages, 1)"},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "startswith(image, trim_suffix(entry, \"*\"))", "startswith(image, trim_suffix(entry, \"*\"))\n\tcount(strings.split_n(image, \"/\", 2)) > 0")
@@ -105,7 +105,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
 		}, "rego/rules/hostprocess-allowed.rego:%d: `import rego.v1` is rejected by Gatekeeper", "remove it", allowed, "import rego.v1"},
 		{"data outside lib", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "allowed_images := hp.strings(target.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
+			replace(t, m, allowed, "allowed_images := hp.strings(hp.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter", allowed, "data.params"},
 		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"message\": msg} if {")
@@ -118,13 +118,13 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		}, `rego/rules/hostprocess-allowed.rego:%d: package is hostprocessallowed, but rule "hostprocess-allowed" has kind K8sHostProcessAllowed`, "package k8shostprocessallowed", allowed, "package hostprocessallowed"},
 		{"default does not fit schema", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "default: [cpu, memory]", "default: cpu")
-		}, `hostprocess.yaml:201: parameter "requiredLimits" of rule "hostprocess-resource-limits": default "cpu" does not fit the schema: must be of type array: "string"`, "default that fits", "", ""},
+		}, `hostprocess.yaml:%d: parameter "requiredLimits" of rule "hostprocess-resource-limits": default "cpu" does not fit the schema: must be of type array: "string"`, "default that fits", specFile, "default: cpu"},
 		{"default missing", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "          default: false\n", "")
-		}, `hostprocess.yaml:128: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits", "", ""},
+		}, `hostprocess.yaml:%d: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits", specFile, "schema:\n          type: boolean"},
 		{"undeclared bundle", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guards\n")
-		}, `hostprocess.yaml:52: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it", "", ""},
+		}, `hostprocess.yaml:%d: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it", specFile, "bundle: guards"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,7 @@ type Rule struct {
 	Title            string            `yaml:"title"`            // one line
 	Description      string            `yaml:"description"`      // the exact decision, for humans
 	Rego             string            `yaml:"rego"`             // the rule's Rego file, relative to the spec
+	Remedy           string            `yaml:"remedy"`           // how to fix a violation, for eval and docs
 	Parameters       []Parameter       `yaml:"parameters"`       // constraint parameters, in order
 	SampleConstraint *SampleConstraint `yaml:"sampleConstraint"` // extra settings of the sample constraint
 }

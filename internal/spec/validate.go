@@ -115,8 +115,8 @@ func (v *validator) validate() {
 		if !bundles[r.Bundle] {
 			v.fail(fmt.Sprintf("rule %q names bundle %q, which is not declared", r.ID, r.Bundle), "declare it under bundles, or use one that is", at("bundle")...)
 		}
-		if strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Description) == "" {
-			v.fail(fmt.Sprintf("rule %q has no title or description", r.ID), "say what the rule decides; the docs and templates print it", "rules", i)
+		if strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Description) == "" || strings.TrimSpace(r.Remedy) == "" {
+			v.fail(fmt.Sprintf("rule %q has no title, description or remedy", r.ID), "say what the rule decides and how to fix a violation; the docs, templates and eval print them", "rules", i)
 		}
 		v.parameters(i, r)
 	}
@@ -143,35 +143,58 @@ func (v *validator) parameters(i int, r Rule) {
 // checkSchema decodes an OpenAPI v3 schema strictly and checks that its
 // default is present and valid against it, as the API server would.
 func checkSchema(schema map[string]any) error {
+	def, ok := schema["default"]
+	if !ok {
+		if _, err := schemaValidator(schema); err != nil {
+			return err
+		}
+		return fmt.Errorf("schema has no default")
+	}
+	if err := validateAgainst(schema, def); err != nil {
+		return fmt.Errorf("default %s does not fit the schema: %v", jsonText(def), err)
+	}
+	return nil
+}
+
+// Validate checks a value given for the parameter against its schema.
+func (p Parameter) Validate(value any) error {
+	return validateAgainst(p.Schema, value)
+}
+
+func validateAgainst(schema map[string]any, value any) error {
+	validator, err := schemaValidator(schema)
+	if err != nil {
+		return err
+	}
+	if errs := validation.ValidateCustomResource(field.NewPath("value"), value, validator); len(errs) > 0 {
+		return fmt.Errorf("%s", strings.TrimPrefix(strings.TrimSpace(errs[0].Detail), "in body "))
+	}
+	return nil
+}
+
+func schemaValidator(schema map[string]any) (validation.SchemaValidator, error) {
 	raw, err := json.Marshal(schema)
 	if err != nil {
-		return fmt.Errorf("schema is not JSON-compatible: %v", err)
+		return nil, fmt.Errorf("schema is not JSON-compatible: %v", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	var v1 apiextensionsv1.JSONSchemaProps
 	if err := dec.Decode(&v1); err != nil {
-		return fmt.Errorf("schema is not an OpenAPI v3 schema: %v", err)
+		return nil, fmt.Errorf("schema is not an OpenAPI v3 schema: %v", err)
 	}
 	if v1.Type == "" {
-		return fmt.Errorf("schema has no type")
-	}
-	def, ok := schema["default"]
-	if !ok {
-		return fmt.Errorf("schema has no default")
+		return nil, fmt.Errorf("schema has no type")
 	}
 	var internal apiextensions.JSONSchemaProps
 	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, &internal, nil); err != nil {
-		return fmt.Errorf("schema cannot be converted: %v", err)
+		return nil, fmt.Errorf("schema cannot be converted: %v", err)
 	}
 	validator, _, err := validation.NewSchemaValidator(&internal)
 	if err != nil {
-		return fmt.Errorf("schema is invalid: %v", err)
+		return nil, fmt.Errorf("schema is invalid: %v", err)
 	}
-	if errs := validation.ValidateCustomResource(field.NewPath("default"), def, validator); len(errs) > 0 {
-		return fmt.Errorf("default %s does not fit the schema: %s", jsonText(def), strings.TrimPrefix(strings.TrimSpace(errs[0].Detail), "in body "))
-	}
-	return nil
+	return validator, nil
 }
 
 func jsonText(v any) string {

@@ -6,6 +6,7 @@
 # belongs, null) are treated as unset and never make an evaluation error.
 package lib.hostprocess
 
+import data.lib.hostprocess.defaults
 import data.lib.hostprocess.target
 
 # Where each pod-bearing kind keeps its pod spec. Any other kind has none.
@@ -107,6 +108,23 @@ hostprocess_pod_paths := {pod.path | some pod in hostprocess_pods}
 
 # Labels of containers in list order, e.g. `containers[0] "app", initContainers[1] "setup"`.
 labels(cs) := concat(", ", [c[1] | some c in sort([[c.order, c.label] | some c in cs])])
+
+# A rule's parameters: each one given with the type of its default, else
+# the default. A wrong-typed value never weakens a rule (Gatekeeper's schema
+# rejects it; conftest data has no schema).
+parameters(rule) := {name: value |
+	some name, default_value in defaults.parameters[rule]
+	value := given_or_default(object.get(given_parameters(rule), name, null), default_value)
+}
+
+given_parameters(rule) := p if {
+	p := target.parameters(rule)
+	is_object(p)
+} else := {}
+
+given_or_default(given, default_value) := given if type_name(given) == type_name(default_value)
+
+else := default_value
 
 # A violation as every target reports it.
 violation(rule, msg, path) := {"msg": msg, "details": {"rule": rule, "field": path}}

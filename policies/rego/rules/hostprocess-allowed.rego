@@ -4,11 +4,10 @@
 package k8shostprocessallowed
 
 import data.lib.hostprocess as hp
-import data.lib.hostprocess.target
 
 rule := "hostprocess-allowed"
 
-allowed_images := hp.strings(target.parameters(rule).allowedImages)
+allowed_images := hp.strings(hp.parameters(rule).allowedImages)
 
 # A container is allowed when its image is. (Negate this, not
 # image_allowed(c.image): OPA would hoist a missing c.image out of the

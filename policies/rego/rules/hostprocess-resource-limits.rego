@@ -4,11 +4,10 @@
 package k8shostprocessresourcelimits
 
 import data.lib.hostprocess as hp
-import data.lib.hostprocess.target
 
 rule := "hostprocess-resource-limits"
 
-required := hp.strings(target.parameters(rule).requiredLimits)
+required := hp.strings(hp.parameters(rule).requiredLimits)
 
 violation contains hp.violation(rule, msg, sprintf("%s.resources.limits", [c.path])) if {
 	some c in hp.hostprocess_containers

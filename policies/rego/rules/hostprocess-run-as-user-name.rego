@@ -9,11 +9,10 @@
 package k8shostprocessrunasusername
 
 import data.lib.hostprocess as hp
-import data.lib.hostprocess.target
 
 rule := "hostprocess-run-as-user-name"
 
-params := target.parameters(rule)
+params := hp.parameters(rule)
 
 allow_system := params.allowSystem == true
 

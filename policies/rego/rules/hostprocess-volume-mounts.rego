@@ -21,6 +21,7 @@ violation contains hp.violation(rule, msg, sprintf("%s.volumes[%d].hostPath", [p
 unmountable(host_path) := "a Unix domain socket (type: Socket)" if host_path.type == "Socket"
 
 else := "a named pipe" if {
+	is_string(host_path.path)
 	path := lower(host_path.path)
 	some prefix in [`\\.\pipe\`, `//./pipe/`]
 	startswith(path, prefix)

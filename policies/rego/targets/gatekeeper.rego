@@ -1,12 +1,10 @@
 # Gatekeeper adapter: the document is input.review.object; the parameters
-# are the constraint's, over the spec's defaults. On DELETE Gatekeeper
-# copies oldObject into object; a deletion is never judged.
+# a rule is given are the constraint's. On DELETE Gatekeeper copies
+# oldObject into object; a deletion is never judged.
 package lib.hostprocess.target
-
-import data.lib.hostprocess.defaults
 
 document := input.review.object if not input.review.operation == "DELETE"
 
-parameters(rule) := object.union(defaults.parameters[rule], input.parameters) if is_object(input.parameters)
+default parameters(_) := {}
 
-else := defaults.parameters[rule]
+parameters(_) := input.parameters

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+type evalJSON struct {
+	Objects []struct {
+		File       string `json:"file"`
+		Document   int    `json:"document"`
+		Violations []struct {
+			Rule  string `json:"rule"`
+			Field string `json:"field"`
+			Msg   string `json:"msg"`
+			Fix   string `json:"fix"`
+		} `json:"violations"`
+	} `json:"objects"`
+	Violations int      `json:"violations"`
+	Errors     []string `json:"errors"`
+}
+
+func runEval(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := evalCmd(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// The rules each testdata manifest breaks, by reading the rules page.
+func TestEvalVerdicts(t *testing.T) {
+	code, out, stderr := runEval(t, "", "--format", "json", "testdata/manifests")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFailed, stderr)
+	}
+	var got evalJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"01-bad-daemonset.yaml#1":             "allowed host-network resource-limits run-as-non-root run-as-user-name uniform-containers volume-mounts windows-node",
+		"02-good-daemonset.yaml#1":            "allowed",
+		"03-plain-deployment.yaml#1":          "",
+		"04-pod-container-hostprocess.yaml#1": "allowed run-as-user-name uniform-containers",
+		"05-cronjob.yaml#1":                   "allowed run-as-user-name",
+		"06-list.yaml#1":                      "allowed host-network resource-limits run-as-user-name windows-node",
+		"07-multi.yaml#1":                     "",
+		"07-multi.yaml#2":                     "allowed resource-limits",
+		"08-job.json#1":                       "allowed volume-mounts",
+		"09-replicaset.yaml#1":                "allowed run-as-user-name windows-node",
+		"10-podtemplate.yaml#1":               "",
+		"11-replicationcontroller.yaml#1":     "allowed",
+		"12-configmap.yaml#1":                 "",
+	}
+	seen := map[string]bool{}
+	for _, o := range got.Objects {
+		key := filepath.Base(o.File) + "#" + itoa(o.Document)
+		var rules []string
+		for _, v := range o.Violations {
+			rules = append(rules, strings.TrimPrefix(v.Rule, "hostprocess-"))
+			if v.Field == "" || v.Msg == "" || v.Fix == "" {
+				t.Errorf("%s: violation without field, message or fix: %+v", key, v)
+			}
+		}
+		sort.Strings(rules)
+		if w, ok := want[key]; !ok || strings.Join(rules, " ") != w {
+			t.Errorf("%s: rules %q, want %q", key, strings.Join(rules, " "), w)
+		}
+		seen[key] = true
+	}
+	if len(seen) != len(want) || got.Violations != 27 {
+		t.Errorf("judged %d objects with %d violations, want %d objects and 27", len(seen), got.Violations, len(want))
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestEvalBundleAndParams(t *testing.T) {
+	ds := "testdata/manifests/02-good-daemonset.yaml"
+	if code, out, _ := runEval(t, "", "--bundle", "hardening", ds); code != 0 || !strings.Contains(out, "1 objects, 0 violations") {
+		t.Errorf("hardening on the good DaemonSet: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runEval(t, "", "--param", `hostprocess-allowed.allowedImages=["mcr.microsoft.com/oss/*"]`, ds); code != 0 {
+		t.Errorf("allowed image prefix: exit %d\n%s", code, out)
+	}
+	code, _, stderr := runEval(t, "", "--param", "hostprocess-resource-limits.requiredLimits=cpu", ds)
+	if code != exitInvalid || !strings.Contains(stderr, "must be of type array") {
+		t.Errorf("a wrong-typed parameter: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runEval(t, "", "--param", "hostprocess-allowed.images=[]", ds)
+	if code != exitInvalid || !strings.Contains(stderr, `rule "hostprocess-allowed" has no parameter "images"`) {
+		t.Errorf("an unknown parameter: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestEvalBadFilesAreNamedAndTheRestChecked(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("kind: ConfigMap\n---\n- a list\n---\nkind: [\n"), 0o644)
+	code, out, stderr := runEval(t, "", dir, "-")
+	if code != exitInvalid {
+		t.Errorf("exit %d, want %d", code, exitInvalid)
+	}
+	for _, want := range []string{"a.yaml:3: document 2 is not an object but a list", "a.yaml: document 3 is not valid YAML or JSON"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(out, "a.yaml#1 ConfigMap") || !strings.Contains(out, "1 objects, 0 violations") {
+		t.Errorf("the good document was not checked:\n%s", out)
+	}
+	// Standard input.
+	code, out, _ = runEval(t, "apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {windowsOptions: {hostProcess: true}}\n  containers: [{name: a, image: a}]\n", "--bundle", "guard", "-")
+	if code != exitFailed || !strings.Contains(out, "-#1 Pod") || !strings.Contains(out, "1 objects, 1 violations") {
+		t.Errorf("stdin: exit %d\n%s", code, out)
+	}
+}
