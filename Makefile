@@ -11,11 +11,11 @@ OPA      := $(TOOLS)/opa
 GATOR    := $(TOOLS)/gator
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest conftest-verify opa-check check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
 publish:
 	$(POLICYGEN) publish
 
-test: vet gotest tools versions policytest conftest-verify opa-check check
+test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
 
 vet:
 	$(GO) vet ./...
@@ -41,6 +41,10 @@ versions: tools
 policytest: tools
 	$(POLICYGEN) test --coverage --tools $(TOOLS)
 
+# policygen eval says what conftest says, on a dozen manifests.
+eval-vs-conftest: tools
+	POLICYGEN_CONFTEST=$(CONFTEST) $(GO) test -tags tools -run Conftest ./cmd/policygen
+
 # What a consumer runs on the published policies.
 conftest-verify: tools
 	$(CONFTEST) verify --no-color -p dist/conftest
@@ -48,6 +52,12 @@ conftest-verify: tools
 opa-check: tools
 	$(OPA) check --strict --capabilities $(OPA_VERSION) dist/conftest
 	$(OPA) test dist/conftest
+
+# OPA itself loads the published bundle and finds the 8 violations of the bad DaemonSet.
+bundle-check: tools
+	$(OPA) inspect dist/bundle.tar.gz
+	$(OPA) eval --fail -b dist/bundle.tar.gz -i cmd/policygen/testdata/manifests/01-bad-daemonset.yaml \
+		'n := count({v.details.rule | some v in data.main.violation}); n == 8'
 
 check:
 	$(POLICYGEN) check

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/docs"
 	"github.com/policygen/policygen/internal/harness"
@@ -39,6 +40,8 @@ Usage:
   policygen publish              render, test, then write dist/ atomically
   policygen check                exit 1 when dist/ is not what the spec renders to
   policygen version              print the versions
+  policygen verify --bundle FILE --public-key FILE [--signing-alg A] [--key-id ID]
+                                 check a signed bundle's signature
   policygen eval [--bundle B] [--param rule.name=value] FILE|DIR|-...
                                  check manifests against the embedded rules
 
@@ -49,12 +52,11 @@ Flags common to build, test, publish and check:
   --tools DIR    (test, publish) also run the conftest and gator binaries in DIR
   --format F     (test, publish) report as text, json or junit
   --coverage     (test, publish) print Rego line coverage; fail under 100% for rule modules
+  --signing-key FILE, --signing-alg RS256|ES256|HS256, --key-id ID
+                 (publish, check, build) sign bundle.tar.gz
 `
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "eval" {
-		os.Exit(evalCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -62,6 +64,7 @@ func main() {
 type options struct {
 	spec, cases, dist, out, tools, format string
 	coverage                              bool
+	signingKey, signingAlg, keyID         string // sign the bundle (publish, check, build)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -70,6 +73,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
+	switch cmd { // commands with flags of their own
+	case "eval":
+		return evalCmd(args[1:], os.Stdin, stdout, stderr)
+	case "verify":
+		return verifyCmd(args[1:], stdout, stderr)
+	}
 	fl := pflag.NewFlagSet("policygen "+cmd, pflag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var o options
@@ -79,6 +88,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	o.format = "text"
 	if cmd == "build" {
 		fl.StringVar(&o.out, "out", "", "directory to render into")
+	}
+	if cmd == "publish" || cmd == "check" || cmd == "build" {
+		fl.StringVar(&o.signingKey, "signing-key", "", "sign bundle.tar.gz with this private key (PEM) or HS256 secret file")
+		fl.StringVar(&o.signingAlg, "signing-alg", "RS256", "RS256, ES256 or HS256")
+		fl.StringVar(&o.keyID, "key-id", bundle.DefaultKeyID, "the key id in .signatures.json")
 	}
 	if cmd == "test" || cmd == "publish" {
 		fl.StringVar(&o.tools, "tools", "", "directory with conftest and gator binaries to run as engines too")
@@ -220,6 +234,14 @@ func pipeline(o options, w io.Writer) (render.Artifacts, harness.Report, error) 
 	a, err := render.All(s, all)
 	if err != nil {
 		return nil, rep, err
+	}
+	if a[render.BundlePath], err = bundle.Build(s, a.Under(render.ConftestDir)); err != nil {
+		return nil, rep, err
+	}
+	if o.signingKey != "" {
+		if err := signBundle(o, a); err != nil {
+			return nil, rep, err
+		}
 	}
 	engines, covered, err := harness.Engines(s, a, o.coverage)
 	if err != nil {

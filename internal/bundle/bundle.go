@@ -41,3 +41,16 @@ func read(bundleTarGz []byte) (opabundle.Bundle, error) {
 		WithSkipBundleVerification(true).
 		Read()
 }
+
+// Modules returns the Rego modules of a bundle, by path, as OPA reads them.
+func Modules(bundleTarGz []byte) (map[string]string, error) {
+	b, err := read(bundleTarGz)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, m := range b.Modules {
+		out[m.Path] = string(m.Raw)
+	}
+	return out, nil
+}

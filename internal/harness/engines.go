@@ -6,8 +6,8 @@ import (
 )
 
 // Engines builds every engine over the rendered artifacts, never the sources:
-// Gatekeeper's own client, embedded OPA over the templates, and embedded
-// OPA over the conftest policy directory.
+// Gatekeeper's own client, embedded OPA over the templates, embedded OPA
+// over the conftest policy directory, and embedded OPA over the bundle.
 // With coverage, the conftest engine records which Rego lines the cases reach.
 func Engines(s *spec.Spec, dist render.Artifacts, coverage bool) ([]Engine, *OPAConftest, error) {
 	gk, err := NewGatekeeper(s, dist)
@@ -25,5 +25,9 @@ func Engines(s *spec.Spec, dist render.Artifacts, coverage bool) ([]Engine, *OPA
 	if coverage {
 		conftest.WithCoverage()
 	}
-	return []Engine{gk, opa, conftest}, conftest, nil
+	b, err := NewBundle(dist[render.BundlePath])
+	if err != nil {
+		return nil, nil, err
+	}
+	return []Engine{gk, opa, conftest, b}, conftest, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"sigs.k8s.io/yaml"
 
+	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
@@ -153,6 +154,16 @@ func NewConftest(dist render.Artifacts) (*OPAConftest, error) {
 		}
 	}
 	return newMainQuery("conftest", mods)
+}
+
+// NewBundle prepares data.main.violation over the modules of the rendered
+// OPA bundle, as OPA loads it.
+func NewBundle(bundleTarGz []byte) (*OPAConftest, error) {
+	mods, err := bundle.Modules(bundleTarGz)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	return newMainQuery("bundle", mods)
 }
 
 func isTestFile(p string) bool { return len(p) > 10 && p[len(p)-10:] == "_test.rego" }

@@ -1,4 +1,3 @@
-
 package reference_test
 
 import (

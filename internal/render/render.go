@@ -11,6 +11,9 @@ import (
 	"github.com/policygen/policygen/internal/spec"
 )
 
+// BundlePath is where the OPA bundle of the conftest modules is published.
+const BundlePath = "bundle.tar.gz"
+
 // Artifacts are rendered files by slash-separated path under dist/.
 type Artifacts map[string][]byte
 
