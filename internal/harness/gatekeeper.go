@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
@@ -29,6 +30,7 @@ const constraintName = "policygen-case"
 type Gatekeeper struct {
 	client gator.Client
 	kinds  map[string]string // rule id → constraint kind
+	added  map[string]string // rule id → the parameters (JSON) of its constraint
 }
 
 // NewGatekeeper adds every rendered template to a fresh client.
@@ -41,7 +43,7 @@ func NewGatekeeper(s *spec.Spec, dist render.Artifacts) (*Gatekeeper, error) {
 	if err := apis.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	g := &Gatekeeper{client: client, kinds: map[string]string{}}
+	g := &Gatekeeper{client: client, kinds: map[string]string{}, added: map[string]string{}}
 	for _, r := range s.Rules {
 		p := render.TemplatePath(r)
 		var u unstructured.Unstructured
@@ -67,18 +69,28 @@ func (g *Gatekeeper) Name() string { return "gatekeeper" }
 // an admission request.
 func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
 	for id, kind := range g.kinds {
+		p, given := params[id]
+		key, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		if prev, ok := g.added[id]; ok && prev == string(key) {
+			continue // the constraint already carries these parameters
+		}
 		c := map[string]any{
 			"apiVersion": "constraints.gatekeeper.sh/v1beta1",
 			"kind":       kind,
 			"metadata":   map[string]any{"name": constraintName},
 			"spec":       map[string]any{},
 		}
-		if p, ok := params[id]; ok {
+		if given {
 			c["spec"] = map[string]any{"parameters": p}
 		}
 		if _, err := g.client.AddConstraint(ctx, &unstructured.Unstructured{Object: c}); err != nil {
+			delete(g.added, id)
 			return nil, fmt.Errorf("constraint %s: %w", kind, err)
 		}
+		g.added[id] = string(key)
 	}
 	if op == "" {
 		op = string(admissionv1.Create)

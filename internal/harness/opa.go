@@ -80,16 +80,23 @@ func (o *OPA) Evaluate(ctx context.Context, object map[string]any, params map[st
 	if op == "" {
 		op = "CREATE"
 	}
+	review, err := toJSONValue(admissionReview(object, op))
+	if err != nil {
+		return nil, err
+	}
 	var out []Violation
 	for id, q := range o.queries {
-		input, err := toJSONValue(map[string]any{"review": admissionReview(object, op)})
+		input := map[string]any{"review": review}
+		if p, ok := params[id]; ok {
+			if input["parameters"], err = toJSONValue(p); err != nil {
+				return nil, err
+			}
+		}
+		parsed, err := ast.InterfaceToValue(input)
 		if err != nil {
 			return nil, err
 		}
-		if p, ok := params[id]; ok {
-			input.(map[string]any)["parameters"] = p
-		}
-		rs, err := q.Eval(ctx, rego.EvalInput(input))
+		rs, err := q.Eval(ctx, rego.EvalParsedInput(parsed))
 		if err != nil {
 			return nil, err
 		}

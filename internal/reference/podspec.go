@@ -146,8 +146,8 @@ func (p *pod) isHostProcessPod() bool {
 }
 
 // effectiveRunAsUserName returns the container's runAsUserName (its own,
-// else the pod's) and the path it came from; the path is the container's
-// own when neither sets one.
+// else the pod's) and the path it came from; when neither sets one, the
+// path is where the container would set it.
 func (p *pod) effectiveRunAsUserName(c container) (*string, string) {
 	if w := containerWindows(c); w != nil && w.RunAsUserName != nil {
 		return w.RunAsUserName, c.path + ".securityContext.windowsOptions.runAsUserName"
@@ -155,7 +155,7 @@ func (p *pod) effectiveRunAsUserName(c container) (*string, string) {
 	if w := p.podWindows(); w != nil && w.RunAsUserName != nil {
 		return w.RunAsUserName, p.field("securityContext.windowsOptions.runAsUserName")
 	}
-	return nil, c.path
+	return nil, c.path + ".securityContext.windowsOptions.runAsUserName"
 }
 
 // effectiveRunAsNonRoot returns the container's runAsNonRoot (its own, else

@@ -137,7 +137,7 @@ var ruleCases = []ruleCase{
 	{name: "empty name, empty group entry", rule: RuleRunAsUserName, obj: hpPod(podUserName(``)), params: userParams(true, ""), want: []string{podUserF}},
 	{name: "group with a trailing space", rule: RuleRunAsUserName, obj: hpPod(podUserName(`Administrators `)), params: userParams(false, "Administrators"), want: []string{podUserF}},
 	{name: "vertical tab is not RE2 white space", rule: RuleRunAsUserName, obj: hpPod(podUserName("\vAdministrators")), params: userParams(false, "\vadministrators")},
-	{name: "missing name: the container's path", rule: RuleRunAsUserName, obj: hpPod(podUser(nil)), want: []string{"spec.containers[0]"}},
+	{name: "missing name: the container's path", rule: RuleRunAsUserName, obj: hpPod(podUser(nil)), want: []string{"spec.containers[0].securityContext.windowsOptions.runAsUserName"}},
 	{name: "container's own name overrides the pod's", rule: RuleRunAsUserName,
 		obj: hpPod(podUserName(`NT AUTHORITY\SYSTEM`), containers(ctr("a", ctrUserName(`NT AUTHORITY\LocalService`))))},
 	{name: "container's own bad name", rule: RuleRunAsUserName,
@@ -147,7 +147,7 @@ var ruleCases = []ruleCase{
 	{name: "ordinary container in a HostProcess pod is not checked", rule: RuleRunAsUserName,
 		obj: hpPod(containers(ctr("a"), ctr("b", ctrHostProcess(no), ctrUserName(`ContainerUser`))))},
 	{name: "init container true on its own, without a name", rule: RuleRunAsUserName,
-		obj: hpPod(podHostProcess(no), podUser(nil), containers(), inits(ctr("i", ctrHostProcess(yes)))), want: []string{"spec.initContainers[0]"}},
+		obj: hpPod(podHostProcess(no), podUser(nil), containers(), inits(ctr("i", ctrHostProcess(yes)))), want: []string{"spec.initContainers[0].securityContext.windowsOptions.runAsUserName"}},
 
 	// 5. hostprocess-run-as-non-root
 	{name: "pod-level runAsNonRoot reaches every HostProcess container", rule: RuleRunAsNonRoot,

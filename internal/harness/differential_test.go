@@ -1,0 +1,137 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"github.com/policygen/policygen/internal/bundle"
+	"github.com/policygen/policygen/internal/generate"
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/reference"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/policies"
+)
+
+// engines builds every embedded engine over freshly rendered artifacts.
+func engines(t testing.TB) []harness.Engine {
+	t.Helper()
+	s, err := spec.Load(policies.FS, policies.SpecFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := render.All(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a[render.BundlePath], err = bundle.Build(s, a.Under(render.ConftestDir)); err != nil {
+		t.Fatal(err)
+	}
+	es, _, err := harness.Engines(s, a, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// verdict is what is compared across implementations: rule and field of
+// every violation, as a sorted multiset (messages are each engine's own).
+func verdict(vs []harness.Violation) string {
+	keys := make([]string, len(vs))
+	for i, v := range vs {
+		keys[i] = v.Rule + " " + v.Field
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, "\n")
+}
+
+// setBlock objects in a row share a parameter set, as objects under one
+// constraint do in a cluster.
+const setBlock = 50
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// TestDifferential runs generated objects, every fourth one with values of
+// the wrong type, through every engine under rotating parameter sets, and
+// requires each engine to give exactly the reference model's violations.
+// POLICYGEN_DIFF_OBJECTS, POLICYGEN_DIFF_SECONDS and POLICYGEN_DIFF_SEED
+// scale it up (make fuzz).
+func TestDifferential(t *testing.T) {
+	objects := envInt("POLICYGEN_DIFF_OBJECTS", 20000)
+	seconds := envInt("POLICYGEN_DIFF_SECONDS", 0)
+	seed := uint64(envInt("POLICYGEN_DIFF_SEED", 20261122))
+	es := engines(t)
+	sets := generate.ParameterSets()
+	g := generate.New(seed)
+	ctx := context.Background()
+	start := time.Now()
+	compared, corrupted, failures := 0, 0, 0
+	for i := 0; i < objects && failures < 3; i++ {
+		if seconds > 0 && time.Since(start) > time.Duration(seconds)*time.Second {
+			break
+		}
+		obj := g.Next()
+		u, twin := generate.Unstructured(obj), obj
+		if i%4 == 3 {
+			u, twin, _ = generate.Corrupt(obj, g.Rand())
+			corrupted++
+		}
+		set := sets[(i/setBlock)%len(sets)]
+		want := verdict(reference.Evaluate(twin, reference.ParamsFrom(set.Params)))
+		for _, e := range es {
+			got, err := e.Evaluate(ctx, u, set.Params, "")
+			if err == nil && verdict(got) == want {
+				continue
+			}
+			failures++
+			t.Errorf("seed %d, object %d, parameters %q: %s disagrees with the reference\n%s",
+				seed, i, set.Name, e.Name(), disagreement(ctx, e, u, twin, set.Params))
+			break
+		}
+		compared++
+	}
+	t.Logf("seed %d: %d objects (%d with wrong-typed values) through %d engines under %d parameter sets, %d disagreements, %s",
+		seed, compared, corrupted, len(es), len(sets), failures, time.Since(start).Round(time.Millisecond))
+	if compared < objects && seconds == 0 {
+		t.Errorf("compared %d objects, want %d", compared, objects)
+	}
+}
+
+// disagreement shrinks the object to the smallest that still disagrees and
+// shows both answers for it.
+func disagreement(ctx context.Context, e harness.Engine, u map[string]any, twin runtime.Object, params map[string]map[string]any) string {
+	answers := func(m map[string]any, typed runtime.Object) (string, string) {
+		got, err := e.Evaluate(ctx, m, params, "")
+		engine := verdict(got)
+		if err != nil {
+			engine = "error: " + err.Error()
+		}
+		return engine, verdict(reference.Evaluate(typed, reference.ParamsFrom(params)))
+	}
+	small := u
+	if typedOK := generate.Unstructured(twin); fmt.Sprint(typedOK) == fmt.Sprint(u) {
+		// No wrong-typed values: shrink the typed object, so the reference can follow.
+		shrunk := generate.Shrink(twin, func(o runtime.Object) bool {
+			a, b := answers(generate.Unstructured(o), o)
+			return a != b
+		})
+		twin, small = shrunk, generate.Unstructured(shrunk)
+	}
+	engine, ref := answers(small, twin)
+	b, _ := yaml.Marshal(small)
+	return fmt.Sprintf("object:\n%s\n%s:\n%s\nreference:\n%s", b, e.Name(), engine, ref)
+}
