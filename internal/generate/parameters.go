@@ -21,7 +21,7 @@ func ParameterSets() []ParameterSet {
 		{Name: "groups without system", Params: map[string]map[string]any{
 			"hostprocess-run-as-user-name": {
 				"allowSystem":        false,
-				"allowedLocalGroups": []any{"hpc-operators", "Users", "administrators "},
+				"allowedLocalGroups": []any{"hpc-operators", "Users", "administrators ", "\vadministrators", "administrators\u00a0"},
 			},
 		}},
 		{Name: "prefix images", Params: map[string]map[string]any{

@@ -45,7 +45,7 @@ var accountNames = []string{
 	`SYSTEM`, `LocalService`, `ContainerUser`, `ContainerAdministrator`,
 	`CONTOSO\svc-hpc`, `BUILTIN\Administrators`, `.\Administrators`,
 	`Administrators`, `administrators`, `ADMINISTRATORS`, `Administrators `, ` Administrators`,
-	"\vAdministrators", `hpc-operators`, `HPC-Operators`, `Users`, ``,
+	"\vAdministrators", "Administrators\u00a0", `hpc-operators`, `HPC-Operators`, `Users`, ``,
 }
 
 // hostPathTypes: every type, unset, empty, and a wrongly cased Socket.

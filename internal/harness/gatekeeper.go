@@ -7,6 +7,7 @@ import (
 
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/client/reviews"
+	"github.com/open-policy-agent/frameworks/constraint/pkg/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
@@ -103,6 +104,11 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params
 	if err != nil {
 		return nil, err
 	}
+	return resultViolations(resp), nil
+}
+
+// resultViolations reads rule and field from each result's details.
+func resultViolations(resp *types.Responses) []Violation {
 	var out []Violation
 	for _, r := range resp.Results() {
 		v := Violation{Message: r.Msg}
@@ -111,5 +117,5 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params
 		v.Field, _ = details["field"].(string)
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }

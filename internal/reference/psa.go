@@ -1,6 +1,3 @@
-// This file needs k8s.io/pod-security-admission in go.mod; until it is
-// there, build and test with -tags psa and a module file that requires it.
-
 package reference
 
 import (

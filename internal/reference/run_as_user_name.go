@@ -75,21 +75,10 @@ func localGroupAllowed(name string, groups []string) bool {
 	return false
 }
 
-// startsOrEndsWithSpace uses the white space of RE2's \s ([\t\n\f\r ]), the
-// class the Rego engines use, so that every engine agrees on it.
+// startsOrEndsWithSpace uses Unicode's white space: a no-break space or a
+// vertical tab at either end is as much padding as a blank.
 func startsOrEndsWithSpace(s string) bool {
-	if s == "" {
-		return false
-	}
-	return isRE2Space(s[0]) || isRE2Space(s[len(s)-1])
-}
-
-func isRE2Space(b byte) bool {
-	switch b {
-	case ' ', '\t', '\n', '\f', '\r':
-		return true
-	}
-	return false
+	return strings.TrimSpace(s) != s
 }
 
 // allowedNames says what the parameters allow, for messages.

@@ -20,7 +20,9 @@ local_groups := {lower(group) | some group in hp.strings(params.allowedLocalGrou
 
 service_accounts := {"system": "SYSTEM", "localservice": "LOCAL SERVICE", "networkservice": "NETWORK SERVICE"}
 
-padded(s) if regex.match(`^\s|\s$`, s)
+# White space as Unicode defines it (Go's unicode.IsSpace): RE2's \s alone
+# misses vertical tab, NEL and the no-break and typographic spaces.
+padded(s) if regex.match(`^[\s\v\x{85}\p{Z}]|[\s\v\x{85}\p{Z}]$`, s)
 
 # The built-in service account a name denotes: system, localservice or networkservice.
 service_account(name) := account if {
