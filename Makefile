@@ -5,17 +5,19 @@ GO ?= go
 CONFTEST_VERSION := v0.71.1
 OPA_VERSION      := v1.17.1# the OPA that Gatekeeper GATOR_VERSION embeds
 GATOR_VERSION    := v3.23.1
+KUSTOMIZE_VERSION := v5.7.1
 TOOLS    := $(CURDIR)/.bin/conftest-$(CONFTEST_VERSION)_opa-$(OPA_VERSION)_gator-$(GATOR_VERSION)
 CONFTEST := $(TOOLS)/conftest
 OPA      := $(TOOLS)/opa
 GATOR    := $(TOOLS)/gator
+KUSTOMIZE := $(CURDIR)/.bin/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check check
 publish:
 	$(POLICYGEN) publish
 
-test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
+test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check check
 
 vet:
 	$(GO) vet ./...
@@ -23,7 +25,7 @@ vet:
 gotest:
 	$(GO) test ./...
 
-tools: $(CONFTEST) $(OPA) $(GATOR)
+tools: $(CONFTEST) $(OPA) $(GATOR) $(KUSTOMIZE)
 
 $(CONFTEST):
 	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
@@ -31,11 +33,14 @@ $(OPA):
 	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
 $(GATOR):
 	GOBIN=$(TOOLS) $(GO) install github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$(GATOR_VERSION)
+$(KUSTOMIZE):
+	GOBIN=$(dir $(KUSTOMIZE)) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 versions: tools
 	@echo "conftest $(CONFTEST_VERSION): $$($(CONFTEST) --version | tr '\n' ' ')"
 	@echo "opa $(OPA_VERSION): $$($(OPA) version | head -1)"
 	@echo "gator $(GATOR_VERSION): $$($(GATOR) --version 2>&1 | head -1)"
+	@echo "kustomize $(KUSTOMIZE_VERSION): $$($(KUSTOMIZE) version)"
 
 # Every case through the embedded engines and the real conftest and gator.
 policytest: tools
@@ -58,6 +63,16 @@ bundle-check: tools
 	$(OPA) inspect dist/bundle.tar.gz
 	$(OPA) eval --fail -b dist/bundle.tar.gz -i cmd/policygen/testdata/manifests/01-bad-daemonset.yaml \
 		'n := count({v.details.rule | some v in data.main.violation}); n == 8'
+
+# What an operator installs: each bundle builds with kustomize, a template
+# before its constraint; gator over dist/gatekeeper alone finds nothing to
+# deny, and finds the bad DaemonSet's 8 violations under the sample constraints.
+gatekeeper-check: tools
+	for b in guard hardening all; do $(KUSTOMIZE) build dist/gatekeeper/$$b > /dev/null || exit 1; done
+	test "$$($(KUSTOMIZE) build dist/gatekeeper/all | sed -n 's/^kind: ConstraintTemplate$$/T/p; s/^kind: K8s.*/C/p' | tr -d '\n')" = TCTCTCTCTCTCTCTC || \
+		{ echo "dist/gatekeeper/all does not list 8 templates, each before its constraint"; exit 1; }
+	$(GATOR) test -f dist/gatekeeper
+	test "$$($(GATOR) test -f dist/gatekeeper -f cmd/policygen/testdata/manifests/01-bad-daemonset.yaml | grep -c '^apps/v1/DaemonSet monitoring/node-agent')" = 8
 
 check:
 	$(POLICYGEN) check

@@ -32,7 +32,7 @@ func Gatekeeper(s *spec.Spec) (Artifacts, error) {
 			return nil, fmt.Errorf("rendering constraint of %s: %w", r.ID, err)
 		}
 		out[ConstraintPath(r)] = c
-		k, err := marshalYAML(Header(s, "#"), kustomization([]string{"template.yaml", "constraint.yaml"}))
+		k, err := marshalYAML(Header(s, "#"), kustomization(r.ID, []string{"template.yaml", "constraint.yaml"}))
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +43,7 @@ func Gatekeeper(s *spec.Spec) (Artifacts, error) {
 		for _, r := range s.RulesOf(b) {
 			dirs = append(dirs, "../"+r.ID)
 		}
-		k, err := marshalYAML(Header(s, "#"), kustomization(dirs))
+		k, err := marshalYAML(Header(s, "#"), kustomization(s.Metadata.Name+"-"+b, dirs))
 		if err != nil {
 			return nil, err
 		}
@@ -157,10 +157,13 @@ func SampleConstraint(s *spec.Spec, r spec.Rule) map[string]any {
 
 // kustomization lists resources in the order given (fifo): a template
 // before its constraint, so that the constraint's CRD is requested first.
-func kustomization(resources []string) map[string]any {
+// The name tells the kustomizations apart for tools that read every file
+// below dist/gatekeeper, such as `gator test -f dist/gatekeeper`.
+func kustomization(name string, resources []string) map[string]any {
 	return map[string]any{
 		"apiVersion":  "kustomize.config.k8s.io/v1beta1",
 		"kind":        "Kustomization",
+		"metadata":    map[string]any{"name": name},
 		"sortOptions": map[string]any{"order": "fifo"},
 		"resources":   resources,
 	}
