@@ -124,7 +124,7 @@ func paramRows(r spec.Rule) ([]paramRow, error) {
 
 // embedded are the engines that always run; the matrix reports these so
 // that the docs do not depend on which tools were installed.
-var embedded = []string{"gatekeeper", "opa", "conftest"}
+var embedded = []string{"gatekeeper", "opa", "conftest", "bundle"} // harness.Engines
 
 func indexData(s *spec.Spec, all []cases.Case, rep harness.Report, header string) map[string]any {
 	failedIn := map[string]map[string]bool{} // case → engine → failed
