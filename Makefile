@@ -11,11 +11,11 @@ OPA      := $(TOOLS)/opa
 GATOR    := $(TOOLS)/gator
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify gator-verify opa-check bundle-check check
 publish:
 	$(POLICYGEN) publish
 
-test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
+test: vet gotest tools versions policytest eval-vs-conftest conftest-verify gator-verify opa-check bundle-check check
 
 vet:
 	$(GO) vet ./...
@@ -48,6 +48,10 @@ eval-vs-conftest: tools
 # What a consumer runs on the published policies.
 conftest-verify: tools
 	$(CONFTEST) verify --no-color -p dist/conftest
+
+# The suites beside the published templates, as a consumer runs them.
+gator-verify: tools
+	$(GATOR) verify dist/gatekeeper/...
 
 opa-check: tools
 	$(OPA) check --strict --capabilities $(OPA_VERSION) dist/conftest
