@@ -95,7 +95,7 @@ func GatekeeperSuites(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 		}
 	}
 	for _, r := range s.Rules {
-		st, constraints, err := ruleSuite(s, r, gcs)
+		st, constraints, err := ruleSuite(r, gcs)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +207,7 @@ type paramSet struct {
 // ruleSuite builds a rule's suite and its constraint files (path under
 // dist/ → object): the Test of absent parameters first, then one per
 // parameter set in the order of its JSON.
-func ruleSuite(s *spec.Spec, r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
+func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
 	sets := map[string]paramSet{}
 	for _, gc := range gcs {
 		if gc.leftOut != "" {
@@ -271,9 +271,6 @@ func paramsOf(c cases.Case, r spec.Rule) (paramSet, error) {
 	p, given := c.Parameters[r.ID]
 	if !given {
 		return paramSet{}, nil
-	}
-	if p == nil {
-		p = map[string]any{}
 	}
 	b, err := json.Marshal(p) // sorted keys: one key per set
 	if err != nil {

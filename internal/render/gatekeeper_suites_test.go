@@ -392,3 +392,10 @@ func TestSuitesAreDeterministic(t *testing.T) {
 		t.Error("two renderings differ")
 	}
 }
+
+func TestNoRuleOrBundleNamedLikeTheObjectsDirectory(t *testing.T) {
+	_, err := GatekeeperSuites(&spec.Spec{Rules: []spec.Rule{{ID: "tests"}}}, nil)
+	if err == nil || err.Error() != `rule id "tests" is the name of the suites' directory of objects` {
+		t.Errorf("error %v", err)
+	}
+}
