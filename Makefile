@@ -13,11 +13,11 @@ GATOR    := $(TOOLS)/gator
 KUSTOMIZE := $(CURDIR)/.bin/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check
 publish:
 	$(POLICYGEN) publish
 
-test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check check
+test: vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check
 
 vet:
 	$(GO) vet ./...
@@ -53,6 +53,10 @@ eval-vs-conftest: tools
 # What a consumer runs on the published policies.
 conftest-verify: tools
 	$(CONFTEST) verify --no-color -p dist/conftest
+
+# The suites beside the published templates, as a consumer runs them.
+gator-verify: tools
+	$(GATOR) verify dist/gatekeeper/...
 
 opa-check: tools
 	$(OPA) check --strict --capabilities $(OPA_VERSION) dist/conftest

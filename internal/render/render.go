@@ -39,7 +39,7 @@ func (a Artifacts) Under(dir string) Artifacts {
 }
 
 // All renders every target. The cases are published too, as conftest unit
-// tests. (Docs, which need the cases' results, and the checksums over
+// tests and gator verify suites. (Docs, which need the cases' results, and the checksums over
 // everything are added by the caller.)
 func All(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 	out := Artifacts{}
@@ -57,6 +57,13 @@ func All(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 		return nil, err
 	}
 	out[ConftestTestsPath] = tests
+	suites, err := GatekeeperSuites(s, all)
+	if err != nil {
+		return nil, err
+	}
+	for p, b := range suites {
+		out[p] = b
+	}
 	return out, nil
 }
 

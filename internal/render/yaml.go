@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	yaml3 "go.yaml.in/yaml/v3"
@@ -12,6 +13,17 @@ import (
 // (JSON field rules, sorted keys), then re-emitted so that every multi-line
 // string (the Rego) is a literal block a reviewer reads line for line.
 func marshalYAML(headerText string, obj any) ([]byte, error) {
+	return encodeYAML(headerText, obj, literalBlocks)
+}
+
+// marshalSuite is marshalYAML with the keys that say what a test or case
+// is (name, template, constraint, object) before its list of cases or
+// assertions, as a reader of a suite looks for them.
+func marshalSuite(headerText string, obj any) ([]byte, error) {
+	return encodeYAML(headerText, obj, literalBlocks, keysFirst("name", "template", "constraint", "object"))
+}
+
+func encodeYAML(headerText string, obj any, edits ...func(*yaml3.Node)) ([]byte, error) {
 	plain, err := yaml.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -20,7 +32,9 @@ func marshalYAML(headerText string, obj any) ([]byte, error) {
 	if err := yaml3.Unmarshal(plain, &doc); err != nil {
 		return nil, err
 	}
-	literalBlocks(&doc)
+	for _, edit := range edits {
+		edit(&doc)
+	}
 	var buf bytes.Buffer
 	buf.WriteString(headerText)
 	enc := yaml3.NewEncoder(&buf)
@@ -41,4 +55,32 @@ func literalBlocks(n *yaml3.Node) {
 	for _, c := range n.Content {
 		literalBlocks(c)
 	}
+}
+
+// keysFirst moves the given keys, in that order, to the front of every
+// mapping; the others keep their (sorted) order.
+func keysFirst(keys ...string) func(*yaml3.Node) {
+	var edit func(*yaml3.Node)
+	edit = func(n *yaml3.Node) {
+		if n.Kind == yaml3.MappingNode {
+			var front, rest []*yaml3.Node
+			for _, k := range keys {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						front = append(front, n.Content[i], n.Content[i+1])
+					}
+				}
+			}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if !slices.Contains(keys, n.Content[i].Value) {
+					rest = append(rest, n.Content[i], n.Content[i+1])
+				}
+			}
+			n.Content = append(front, rest...)
+		}
+		for _, c := range n.Content {
+			edit(c)
+		}
+	}
+	return edit
 }
