@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,36 +81,75 @@ func TestDifferential(t *testing.T) {
 	g := generate.New(seed)
 	ctx := context.Background()
 	start := time.Now()
-	compared, corrupted, failures := 0, 0, 0
-	for i := 0; i < objects && failures < 3; i++ {
+	compared, corrupted := 0, 0
+	failures := make([]int, len(es)) // per engine; each stops after 3
+	for compared < objects && slices.Max(failures) < 3 {
 		if seconds > 0 && time.Since(start) > time.Duration(seconds)*time.Second {
 			break
 		}
-		obj := g.Next()
-		u, twin := generate.Unstructured(obj), obj
-		if i%4 == 3 {
-			u, twin, _ = generate.Corrupt(obj, g.Rand())
-			corrupted++
-		}
-		set := sets[(i/setBlock)%len(sets)]
-		want := verdict(reference.Evaluate(twin, reference.ParamsFrom(set.Params)))
-		for _, e := range es {
-			got, err := e.Evaluate(ctx, u, set.Params, "")
-			if err == nil && verdict(got) == want {
-				continue
+		// A block of objects with the reference's verdicts, then every
+		// engine over the block in a goroutine of its own.
+		var block []diffObject
+		for len(block) < diffBlock && compared+len(block) < objects {
+			i := compared + len(block)
+			obj := g.Next()
+			d := diffObject{index: i, u: generate.Unstructured(obj), twin: obj, set: sets[(i/setBlock)%len(sets)]}
+			if i%4 == 3 {
+				d.u, d.twin, _ = generate.Corrupt(obj, g.Rand())
+				corrupted++
 			}
-			failures++
-			t.Errorf("seed %d, object %d, parameters %q: %s disagrees with the reference\n%s",
-				seed, i, set.Name, e.Name(), disagreement(ctx, e, u, twin, set.Params))
-			break
+			d.want = verdict(reference.Evaluate(d.twin, reference.ParamsFrom(d.set.Params)))
+			block = append(block, d)
 		}
-		compared++
+		var wg sync.WaitGroup
+		for k, e := range es {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, d := range block {
+					if failures[k] >= 3 {
+						return
+					}
+					got, err := e.Evaluate(ctx, d.u, d.set.Params, "")
+					if err == nil && verdict(got) == d.want {
+						continue
+					}
+					failures[k]++
+					t.Errorf("seed %d, object %d, parameters %q: %s disagrees with the reference\n%s",
+						seed, d.index, d.set.Name, e.Name(), disagreement(ctx, e, d.u, d.twin, d.set.Params))
+				}
+			}()
+		}
+		wg.Wait()
+		compared += len(block)
 	}
 	t.Logf("seed %d: %d objects (%d with wrong-typed values) through %d engines under %d parameter sets, %d disagreements, %s",
-		seed, compared, corrupted, len(es), len(sets), failures, time.Since(start).Round(time.Millisecond))
-	if compared < objects && seconds == 0 {
+		seed, compared, corrupted, len(es), len(sets), sum(failures), time.Since(start).Round(time.Millisecond))
+	if compared < objects && seconds == 0 && slices.Max(failures) == 0 {
 		t.Errorf("compared %d objects, want %d", compared, objects)
 	}
+}
+
+// diffBlock objects are generated at a time, then judged by every engine at
+// once, one goroutine per engine: memory stays bounded, and the engines
+// share the cores.
+const diffBlock = 500
+
+// diffObject is one generated object, as the engines and the reference see it.
+type diffObject struct {
+	index int
+	u     map[string]any // what the engines judge
+	twin  runtime.Object // its typed twin, which the reference judges
+	set   generate.ParameterSet
+	want  string // the reference's verdict
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // disagreement shrinks the object to the smallest that still disagrees and
