@@ -1,4 +1,5 @@
-# `make` publishes dist/ from the spec; `make test` runs every test.
+# `make` publishes dist/ from the spec; `make test` runs every test;
+# `make fuzz` is a long campaign, kept out of `make test`.
 GO ?= go
 
 # The real tools the tests run, pinned and built through the Go module proxy.
@@ -13,7 +14,7 @@ GATOR    := $(TOOLS)/gator
 KUSTOMIZE := $(CURDIR)/.bin/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check fuzz
 publish:
 	$(POLICYGEN) publish
 
@@ -80,3 +81,21 @@ gatekeeper-check: tools
 
 check:
 	$(POLICYGEN) check
+
+# The long campaign: the differential test scaled up to FUZZ_OBJECTS generated
+# objects or FUZZ_SECONDS, whichever comes first, from FUZZ_SEED; then the
+# native fuzz target for FUZZ_TIME. (`make test` runs FuzzEngines over its
+# seed corpus only.) Inputs the fuzzer finds interesting stay in Go's fuzz
+# cache ($$(go env GOCACHE)/fuzz); copy those worth keeping, and any failing
+# one, to internal/harness/testdata/fuzz/FuzzEngines.
+FUZZ_SEED    ?= $(shell date +%s)
+FUZZ_OBJECTS ?= 1000000
+FUZZ_SECONDS ?= 600
+FUZZ_TIME    ?= 10m
+
+fuzz:
+	@echo "differential: seed $(FUZZ_SEED), up to $(FUZZ_OBJECTS) objects or $(FUZZ_SECONDS)s"
+	POLICYGEN_DIFF_SEED=$(FUZZ_SEED) POLICYGEN_DIFF_OBJECTS=$(FUZZ_OBJECTS) POLICYGEN_DIFF_SECONDS=$(FUZZ_SECONDS) \
+		$(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./internal/harness
+	@echo "FuzzEngines: $$(ls internal/harness/testdata/fuzz/FuzzEngines | wc -l) kept inputs, for $(FUZZ_TIME)"
+	$(GO) test -run '^$$' -fuzz '^FuzzEngines$$' -fuzztime $(FUZZ_TIME) -fuzzminimizetime 10s ./internal/harness

@@ -3,7 +3,8 @@
 // kind, biased towards the corners the rules page decides. It also turns
 // them into the unstructured form the Rego engines judge, corrupts that form
 // with wrong-typed values (returning the typed twin the rules page says is
-// equivalent), and shrinks a disagreeing object to a small one.
+// equivalent), shrinks a disagreeing object to a small one, and edits an
+// object as a byte program says, for the fuzz target over the engines.
 package generate
 
 import (

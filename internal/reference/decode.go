@@ -1,0 +1,251 @@
+package reference
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+)
+
+// newOfKind makes an empty typed object for each kind the rules page gives
+// a pod spec, matched by kind name alone (any apiGroup/version).
+var newOfKind = map[string]func() runtime.Object{
+	"Pod":                   func() runtime.Object { return &corev1.Pod{} },
+	"PodTemplate":           func() runtime.Object { return &corev1.PodTemplate{} },
+	"ReplicationController": func() runtime.Object { return &corev1.ReplicationController{} },
+	"Deployment":            func() runtime.Object { return &appsv1.Deployment{} },
+	"DaemonSet":             func() runtime.Object { return &appsv1.DaemonSet{} },
+	"StatefulSet":           func() runtime.Object { return &appsv1.StatefulSet{} },
+	"ReplicaSet":            func() runtime.Object { return &appsv1.ReplicaSet{} },
+	"Job":                   func() runtime.Object { return &batchv1.Job{} },
+	"CronJob":               func() runtime.Object { return &batchv1.CronJob{} },
+}
+
+// HasPodSpec reports whether objects of kind have a pod spec.
+func HasPodSpec(kind string) bool { return newOfKind[kind] != nil }
+
+// Decode returns the typed form of an unstructured pod-bearing object, and
+// an error when that form would not be judged as the object is: a kind
+// without a pod spec, a value of the wrong type, or a pod spec that the
+// typed form does not hold as written (an unknown or misspelt field, a
+// value it reads differently). The last is found by encoding the typed form
+// again and comparing its pod spec with the object's (see sameForRules), so
+// that whatever Decode accepts, the rules read alike in both forms: they
+// read nothing but the kind and the pod spec.
+func Decode(u map[string]any) (runtime.Object, error) {
+	kind, _ := u["kind"].(string)
+	newObj := newOfKind[kind]
+	if newObj == nil {
+		return nil, fmt.Errorf("kind %q has no pod spec", kind)
+	}
+	in, err := asJSON(u)
+	if err != nil {
+		return nil, err
+	}
+	obj := newObj()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(in, obj); err != nil {
+		return nil, err
+	}
+	back, err := asJSON(obj)
+	if err != nil {
+		return nil, err
+	}
+	_, prefix, ok := PodSpecOf(obj)
+	if !ok {
+		prefix = "spec.template.spec" // a ReplicationController without a template
+	}
+	at := strings.Split(prefix, ".")
+	spec, typed := prune(get(in, at)), prune(get(back, at))
+	if isEmpty(spec) && isEmpty(typed) {
+		return obj, nil // no pod spec, or an empty one: nothing to judge either way
+	}
+	if where, ok := sameForRules(spec, typed, at); !ok {
+		return nil, fmt.Errorf("the typed form differs at %s", pathText(where))
+	}
+	return obj, nil
+}
+
+// get returns the value at path in decoded JSON, nil when there is none.
+func get(v any, path []string) any {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// asJSON is v as JSON decodes into maps and lists: int64 and float64
+// numbers, as unstructured objects hold them.
+func asJSON(v any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, utiljson.Unmarshal(raw, &m)
+}
+
+// prune returns decoded JSON without what the rules read as absent: null
+// and empty maps and lists are left out of maps, and a null list entry is
+// an empty object (an empty container, volume or term, as the API server
+// decodes it). Entries of lists stay, so that indices do not move.
+func prune(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range t {
+			p := prune(e)
+			if isEmpty(p) {
+				continue
+			}
+			out[k] = p
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			if e == nil {
+				e = map[string]any{}
+			}
+			out[i] = prune(e)
+		}
+		return out
+	}
+	return v
+}
+
+func isEmpty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return len(t) == 0
+	case []any:
+		return len(t) == 0
+	}
+	return false
+}
+
+// sameForRules compares a pruned pod spec (in) with the pruned pod spec of
+// its typed form encoded again (back). Values must be equal, except that a
+// limit or request only needs to be present in both (the rules read no
+// more of it, and the typed form writes quantities in canonical form), and
+// a zero value on one side may be missing on the other only where the
+// rules read it as they read a missing value (see zeroIsMissing). Anything
+// else is a value one form has and the other has not: os: {} comes back
+// with os.name "", which names another OS. It returns the path of the
+// first difference.
+func sameForRules(in, back any, at []string) ([]string, bool) {
+	if quantity(at) {
+		if in == nil || back == nil {
+			return at, false
+		}
+		return nil, true
+	}
+	switch i := in.(type) {
+	case map[string]any:
+		b, ok := back.(map[string]any)
+		if !ok {
+			return at, false
+		}
+		for _, k := range sortedKeys(i) {
+			if _, ok := b[k]; !ok && zeroIsMissing(join(at, k), i[k]) {
+				continue
+			}
+			if where, ok := sameForRules(i[k], b[k], join(at, k)); !ok {
+				return where, false
+			}
+		}
+		for _, k := range sortedKeys(b) {
+			if _, ok := i[k]; !ok && !zeroIsMissing(join(at, k), b[k]) {
+				return join(at, k), false
+			}
+		}
+		return nil, true
+	case []any:
+		b, ok := back.([]any)
+		if !ok || len(b) != len(i) {
+			return at, false
+		}
+		for n := range i {
+			if where, ok := sameForRules(i[n], b[n], join(at, fmt.Sprint(n))); !ok {
+				return where, false
+			}
+		}
+		return nil, true
+	}
+	return at, in == back
+}
+
+// quantity: at is a resource limit or request.
+func quantity(at []string) bool {
+	n := len(at)
+	return n >= 3 && at[n-3] == "resources" && (at[n-2] == "limits" || at[n-2] == "requests")
+}
+
+// zeroIsMissing: v is a zero value that the rules read at the end of at as
+// they read a missing value. A container's or volume's name only labels
+// messages; a hostPath's path "" is no named pipe; a node selector
+// requirement's key or operator "" is neither kubernetes.io/os nor In;
+// hostNetwork false is not true. (Not so an image "", which allowedImages
+// ["*"] matches, or an os.name "", which names another OS.)
+func zeroIsMissing(at []string, v any) bool {
+	n := len(at)
+	parent := func(k int) string {
+		if n > k {
+			return at[n-1-k]
+		}
+		return ""
+	}
+	switch at[n-1] {
+	case "name":
+		switch parent(2) {
+		case "containers", "initContainers", "ephemeralContainers", "volumes":
+			return v == ""
+		}
+	case "path":
+		return parent(1) == "hostPath" && v == ""
+	case "key", "operator":
+		return parent(2) == "matchExpressions" && v == ""
+	case "hostNetwork":
+		return parent(1) == "spec" && v == false
+	}
+	return false
+}
+
+// pathText writes a path the way violation fields are written.
+func pathText(at []string) string {
+	var b strings.Builder
+	for i, k := range at {
+		if _, err := strconv.Atoi(k); err == nil {
+			fmt.Fprintf(&b, "[%s]", k)
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(k)
+	}
+	return b.String()
+}
+
+func join(at []string, k string) []string { return append(append([]string{}, at...), k) }
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
