@@ -41,7 +41,7 @@ var accountNames = []string{
 	"\tNT AUTHORITY\\NetworkService", "NT AUTHORITY\\LocalService\n", "NT AUTHORITY\\Local\tService",
 	"NT AUTHORITY\\Local\u00a0Service", "\u00a0NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService\v",
 	`NT AUTHORITY\\SYSTEM`, `NT AUTHORITY\SYSTEM\x`, `NT AUTHORITY/SYSTEM`, `NT AUTHORITY\`, `\SYSTEM`,
-	`NT AUTHORITY\LocalSystem`, `NT AUTHORITY\Authenticated Users`,
+	"NT AUTHORITY\\Networ\u212Aservice", "NT AUTHORITY\\LOCAL SERV\u0130CE", `NT AUTHORITY\LocalSystem`, `NT AUTHORITY\Authenticated Users`,
 	`SYSTEM`, `LocalService`, `ContainerUser`, `ContainerAdministrator`,
 	`CONTOSO\svc-hpc`, `BUILTIN\Administrators`, `.\Administrators`,
 	`Administrators`, `administrators`, `ADMINISTRATORS`, `Administrators `, ` Administrators`,

@@ -197,8 +197,8 @@ func quantity(at []string) bool {
 // they read a missing value. A container's or volume's name only labels
 // messages; a hostPath's path "" is no named pipe; a node selector
 // requirement's key or operator "" is neither kubernetes.io/os nor In;
-// hostNetwork false is not true. (Not so an image "", which allowedImages
-// ["*"] matches, or an os.name "", which names another OS.)
+// hostNetwork false is not true; an image "" is no image. (Not so an
+// os.name "", which names another OS.)
 func zeroIsMissing(at []string, v any) bool {
 	n := len(at)
 	parent := func(k int) string {
@@ -215,6 +215,8 @@ func zeroIsMissing(at []string, v any) bool {
 		}
 	case "path":
 		return parent(1) == "hostPath" && v == ""
+	case "image":
+		return v == ""
 	case "key", "operator":
 		return parent(2) == "matchExpressions" && v == ""
 	case "hostNetwork":

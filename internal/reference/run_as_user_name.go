@@ -51,6 +51,9 @@ func userNameAllowed(name string, params Params) (ok bool, hint string) {
 	if startsOrEndsWithSpace(account) {
 		return false, " (the account part begins or ends with white space)"
 	}
+	if strings.Trim(account, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ") != "" {
+		return false, "" // Unicode case folding would make the Kelvin sign a k; Windows does not
+	}
 	switch strings.ToLower(strings.ReplaceAll(account, " ", "")) {
 	case "localservice", "networkservice":
 		return true, ""

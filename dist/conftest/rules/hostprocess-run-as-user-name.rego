@@ -31,6 +31,10 @@ service_account(name) := account if {
 	count(parts) == 2
 	parts[0] == "NT AUTHORITY"
 	not padded(parts[1])
+
+	# Letters and spaces only: lower() folds the Kelvin sign or a dotted
+	# capital I to ASCII, and Windows' comparison of account names does not.
+	regex.match(`^[A-Za-z ]+$`, parts[1])
 	account := lower(replace(parts[1], " ", ""))
 	service_accounts[account]
 }

@@ -15,14 +15,17 @@ allowed_images := hp.strings(hp.parameters(rule).allowedImages)
 container_allowed(container) if image_allowed(container.image)
 
 # An entry matches an image exactly, or as a prefix when it ends in "*".
+# An empty image is no image: nothing vouches for it, not even "*".
 image_allowed(image) if {
 	is_string(image)
+	image != ""
 	some entry in allowed_images
 	entry == image
 }
 
 image_allowed(image) if {
 	is_string(image)
+	image != ""
 	some entry in allowed_images
 	endswith(entry, "*")
 	startswith(image, trim_suffix(entry, "*"))
