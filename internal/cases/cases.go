@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/policies"
+	"github.com/policygen/policygen/testcases"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -127,6 +129,17 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 		return nil, errs
 	}
 	return all, nil
+}
+
+// Embedded loads the embedded spec and its cases, as policygen does with no
+// flags.
+func Embedded() (*spec.Spec, []Case, error) {
+	s, err := spec.Load(policies.FS, policies.SpecFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := Load(testcases.FS, s)
+	return s, all, err
 }
 
 func hasParameter(r spec.Rule, name string) bool {

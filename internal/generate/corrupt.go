@@ -3,8 +3,9 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
-	"sort"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -204,19 +205,10 @@ func (l *siteList) containerSites(list string, i int) {
 	limits, _ := c.join("resources", "limits").Get(l.spec)
 	if m, ok := limits.(map[string]any); ok {
 		// A null limit is no limit.
-		for _, name := range sortedKeys(m) {
+		for _, name := range slices.Sorted(maps.Keys(m)) {
 			l.add(c.join("resources", "limits", name), []any{nil}, nil, func(s *corev1.PodSpec) { delete(at(s).Resources.Limits, corev1.ResourceName(name)) })
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // containerAt is the container at list[i] of s, an ephemeral one viewed

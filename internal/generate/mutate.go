@@ -2,6 +2,8 @@ package generate
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -77,7 +79,7 @@ func places(v any) []Path {
 	walk = func(v any, at Path) {
 		switch t := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(t) {
+			for _, k := range slices.Sorted(maps.Keys(t)) {
 				out = append(out, at.join(k))
 				walk(t[k], at.join(k))
 			}

@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -199,7 +201,7 @@ func deletable(v any, at Path) []Path {
 	var out, inner []Path
 	switch t := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if len(at) == 0 && (k == "apiVersion" || k == "kind") {
 				continue
 			}

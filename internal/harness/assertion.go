@@ -3,6 +3,8 @@ package harness
 import (
 	"fmt"
 	"github.com/policygen/policygen/internal/cases"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,7 +25,7 @@ func judge(c cases.Case, got []Violation) []string {
 		rules[id] = true
 	}
 	var diffs []string
-	for _, id := range sortedKeys(rules) {
+	for _, id := range slices.Sorted(maps.Keys(rules)) {
 		exps, vs := c.Expect[id], byRule[id]
 		if match(exps, vs, make([]bool, len(vs))) {
 			continue
@@ -86,13 +88,4 @@ func canonical(vs []Violation) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -19,9 +19,6 @@ import (
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/render"
-	"github.com/policygen/policygen/internal/spec"
-	"github.com/policygen/policygen/policies"
-	"github.com/policygen/policygen/testcases"
 )
 
 // TestSampleConstraints installs the published templates with the published
@@ -32,11 +29,7 @@ import (
 // kube-system, and kinds no sample matches (a List, which only conftest
 // reads, or a kind without a pod spec).
 func TestSampleConstraints(t *testing.T) {
-	s, err := spec.Load(policies.FS, policies.SpecFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := cases.Load(testcases.FS, s)
+	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,8 @@ package reference
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -158,7 +159,7 @@ func sameForRules(in, back any, at []string) ([]string, bool) {
 		if !ok {
 			return at, false
 		}
-		for _, k := range sortedKeys(i) {
+		for _, k := range slices.Sorted(maps.Keys(i)) {
 			if _, ok := b[k]; !ok && zeroIsMissing(join(at, k), i[k]) {
 				continue
 			}
@@ -166,7 +167,7 @@ func sameForRules(in, back any, at []string) ([]string, bool) {
 				return where, false
 			}
 		}
-		for _, k := range sortedKeys(b) {
+		for _, k := range slices.Sorted(maps.Keys(b)) {
 			if _, ok := i[k]; !ok && !zeroIsMissing(join(at, k), b[k]) {
 				return join(at, k), false
 			}
@@ -242,12 +243,3 @@ func pathText(at []string) string {
 }
 
 func join(at []string, k string) []string { return append(append([]string{}, at...), k) }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

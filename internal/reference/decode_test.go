@@ -11,9 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/policygen/policygen/internal/cases"
-	"github.com/policygen/policygen/internal/spec"
-	"github.com/policygen/policygen/policies"
-	"github.com/policygen/policygen/testcases"
 )
 
 // decodePod decodes a Pod whose spec is the given JSON.
@@ -85,11 +82,7 @@ func TestDecodeCronJob(t *testing.T) {
 // TestDecodedCases: every case whose object Decode accepts is judged by the
 // reference exactly as the case expects (rule and field).
 func TestDecodedCases(t *testing.T) {
-	s, err := spec.Load(policies.FS, policies.SpecFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := cases.Load(testcases.FS, s)
+	_, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,6 @@ import (
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/spec"
-	"github.com/policygen/policygen/policies"
-	"github.com/policygen/policygen/testcases"
 )
 
 // The one case of testcases/ that gator cannot review.
@@ -26,11 +24,7 @@ const noObjectCase = "operations/DELETE without an object never errors"
 
 func load(t *testing.T) (*spec.Spec, []cases.Case) {
 	t.Helper()
-	s, err := spec.Load(policies.FS, policies.SpecFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := cases.Load(testcases.FS, s)
+	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
