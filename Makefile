@@ -11,7 +11,7 @@ OPA      := $(TOOLS)/opa
 GATOR    := $(TOOLS)/gator
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check check bench
 publish:
 	$(POLICYGEN) publish
 
@@ -61,3 +61,19 @@ bundle-check: tools
 
 check:
 	$(POLICYGEN) check
+
+# Benchmarks, not part of `make test` (about ten minutes on two cores): one
+# review in every engine and in the Go reference model, an audit batch of
+# 10,000 objects, pods of 1, 10 and 50 containers. The raw results, in
+# benchstat's format, go to BENCH_OUT; compare two runs with
+#   go run golang.org/x/perf/cmd/benchstat OLD NEW
+BENCH_OUT   ?= .bench/bench.txt
+BENCH_COUNT ?= 6# the fewest runs for benchstat's 95% confidence intervals
+BENCH       := $(GO) test -run '^$$' -benchmem -count $(BENCH_COUNT) ./internal/harness
+bench: SHELL := /bin/bash
+bench: .SHELLFLAGS := -o pipefail -c# a failing run fails make, despite tee
+bench:
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(BENCH) -bench '^Benchmark(Review|Containers)$$' -benchtime 0.5s | tee $(BENCH_OUT)
+	$(BENCH) -bench '^BenchmarkAudit$$' -benchtime 1x | tee -a $(BENCH_OUT)
+	$(GO) run ./internal/benchtable $(BENCH_OUT)

@@ -79,9 +79,9 @@ func (referenceEngine) Evaluate(_ context.Context, object map[string]any, params
 // function again, and building the engines costs seconds.
 var cachedEngines []harness.Engine
 
-func benchEngines(b *testing.B) []harness.Engine {
+func benchEngines(t testing.TB) []harness.Engine {
 	if cachedEngines == nil {
-		cachedEngines = append(engines(b), referenceEngine{})
+		cachedEngines = append(engines(t), referenceEngine{})
 	}
 	return cachedEngines
 }
@@ -101,13 +101,23 @@ func benchReviews(b *testing.B, e harness.Engine, objs []map[string]any, params 
 	b.ReportMetric(float64(b.N*len(objs))/b.Elapsed().Seconds(), "reviews/s")
 }
 
-// admitted fails the benchmark unless the engine finds no violation in obj:
-// a benchmark of the wrong verdict measures nothing.
-func admitted(b *testing.B, e harness.Engine, obj map[string]any) {
-	b.Helper()
+// admitted fails unless the engine finds no violation in obj: a benchmark
+// of the wrong verdict measures nothing.
+func admitted(t testing.TB, e harness.Engine, obj map[string]any) {
+	t.Helper()
 	vs, err := e.Evaluate(context.Background(), obj, benchParams, "CREATE")
 	if err != nil || len(vs) > 0 {
-		b.Fatalf("%s: got %v, %v; want no violations", e.Name(), vs, err)
+		t.Fatalf("%s: got %v, %v; want no violations", e.Name(), vs, err)
+	}
+}
+
+// The DaemonSets the benchmarks review pass every rule in every engine, so
+// that make bench measures whole reviews and does not fail after minutes.
+func TestBenchmarkDaemonSets(t *testing.T) {
+	for _, e := range benchEngines(t) {
+		for _, n := range containerCounts {
+			admitted(t, e, daemonSet(n))
+		}
 	}
 }
 
@@ -140,12 +150,15 @@ func BenchmarkAudit(b *testing.B) {
 	}
 }
 
+// containerCounts are the pod sizes of BenchmarkContainers.
+var containerCounts = []int{1, 10, 50}
+
 // BenchmarkContainers reviews the DaemonSet with 1, 10 and 50 containers:
 // the cost should grow linearly with the containers.
 func BenchmarkContainers(b *testing.B) {
 	for _, e := range benchEngines(b) {
 		b.Run("engine="+e.Name(), func(b *testing.B) {
-			for _, n := range []int{1, 10, 50} {
+			for _, n := range containerCounts {
 				obj := daemonSet(n)
 				b.Run(fmt.Sprintf("containers=%d", n), func(b *testing.B) {
 					admitted(b, e, obj)
