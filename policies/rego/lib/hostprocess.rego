@@ -51,11 +51,13 @@ pods contains pod if {
 # Every container of every pod spec, with its effective values.
 containers contains c if {
 	some pod in pods
+	pod_context := object_or_empty(object.get(pod.spec, "securityContext", null))
 	some order, list in container_lists
 	entries := object.get(pod.spec, list, [])
 	is_array(entries)
 	some i, entry in entries
 	own := object_or_empty(entry)
+	own_context := object_or_empty(object.get(own, "securityContext", null))
 	path := sprintf("%s.%s[%d]", [pod.path, list, i])
 	c := {
 		"pod": pod.path,
@@ -64,24 +66,27 @@ containers contains c if {
 		"label": sprintf("%s[%d] %q", [list, i, string_or_empty(object.get(own, "name", ""))]),
 		"path": path,
 		"object": own,
-		"hostProcess": effective(pod, own, path, ["securityContext", "windowsOptions", "hostProcess"], "boolean"),
-		"runAsUserName": effective(pod, own, path, ["securityContext", "windowsOptions", "runAsUserName"], "string"),
-		"runAsNonRoot": effective(pod, own, path, ["securityContext", "runAsNonRoot"], "boolean"),
+		"hostProcess": effective(own_context, path, pod_context, pod.path, ["windowsOptions", "hostProcess"], "boolean"),
+		"runAsUserName": effective(own_context, path, pod_context, pod.path, ["windowsOptions", "runAsUserName"], "string"),
+		"runAsNonRoot": effective(own_context, path, pod_context, pod.path, ["runAsNonRoot"], "boolean"),
 	}
 }
 
 # The effective value of a security setting for a container: its own value
 # when it sets one of the right type, else the pod's, else null. "field" is
 # the JSON path the value came from (the container's own path when unset).
-effective(pod, own, cpath, rel, type) := {"value": v, "field": field(cpath, rel)} if {
+# The arguments are the securityContexts of the container and of its pod,
+# not the pod spec: OPA caches function results by their arguments, and
+# comparing a whole pod spec on every call costs time in its size.
+effective(own, own_path, pod, pod_path, rel, type) := {"value": v, "field": field(own_path, rel)} if {
 	v := object.get(own, rel, null)
 	type_name(v) == type
-} else := {"value": v, "field": field(pod.path, rel)} if {
-	v := object.get(pod.spec, rel, null)
+} else := {"value": v, "field": field(pod_path, rel)} if {
+	v := object.get(pod, rel, null)
 	type_name(v) == type
-} else := {"value": null, "field": field(cpath, rel)}
+} else := {"value": null, "field": field(own_path, rel)}
 
-field(prefix, rel) := concat(".", array.concat([prefix], rel))
+field(prefix, rel) := concat(".", array.concat([prefix, "securityContext"], rel))
 
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if object.get(pod.spec, ["securityContext", "windowsOptions", "hostProcess"], null) == true
@@ -92,19 +97,27 @@ hostprocess_containers contains c if {
 	c.hostProcess.value == true
 }
 
-# Pod specs that are HostProcess pods: pod-level true, or any HostProcess container.
+# Pod specs that are HostProcess pods: pod-level true, or any HostProcess
+# container. Collected by path: a set of strings, not of whole pod specs.
 hostprocess_pods contains pod if {
+	some pod in pods
+	pod.path in hostprocess_pod_paths
+}
+
+hostprocess_pod_paths contains pod.path if {
 	some pod in pods
 	pod_level_hostprocess(pod)
 }
 
-hostprocess_pods contains pod if {
-	some pod in pods
-	some c in hostprocess_containers
-	c.pod == pod.path
-}
+hostprocess_pod_paths contains c.pod if some c in hostprocess_containers
 
-hostprocess_pod_paths := {pod.path | some pod in hostprocess_pods}
+# The containers of each pod spec, by the pod's path. (OPA indexes the
+# comprehension on path: one pass over the containers for all pods.)
+pod_containers[path] := cs if {
+	some pod in pods
+	path := pod.path
+	cs := {c | some c in containers; c.pod == path}
+}
 
 # Labels of containers in list order, e.g. `containers[0] "app", initContainers[1] "setup"`.
 labels(cs) := concat(", ", [c[1] | some c in sort([[c.order, c.label] | some c in cs])])
