@@ -48,9 +48,11 @@ pods contains pod if {
 	}
 }
 
-# Every container of every pod spec, with its effective values.
+# Every container of every HostProcess pod, with its effective values. Each
+# rule is about HostProcess pods only, so other pods' containers are never
+# built.
 containers contains c if {
-	some pod in pods
+	some pod in hostprocess_pods
 	pod_context := object_or_empty(object.get(pod.spec, "securityContext", null))
 	some order, list in container_lists
 	entries := object.get(pod.spec, list, [])
@@ -98,7 +100,10 @@ hostprocess_containers contains c if {
 }
 
 # Pod specs that are HostProcess pods: pod-level true, or any HostProcess
-# container. Collected by path: a set of strings, not of whole pod specs.
+# container. Without pod-level true, a HostProcess container is one that
+# sets hostProcess: true itself: checked on the entries as they are, so that
+# finding the HostProcess pods builds no containers. Collected by path: a
+# set of strings, not of whole pod specs.
 hostprocess_pods contains pod if {
 	some pod in pods
 	pod.path in hostprocess_pod_paths
@@ -109,12 +114,20 @@ hostprocess_pod_paths contains pod.path if {
 	pod_level_hostprocess(pod)
 }
 
-hostprocess_pod_paths contains c.pod if some c in hostprocess_containers
-
-# The containers of each pod spec, by the pod's path. (OPA indexes the
-# comprehension on path: one pass over the containers for all pods.)
-pod_containers[path] := cs if {
+hostprocess_pod_paths contains pod.path if {
 	some pod in pods
+	some list in container_lists
+	entries := object.get(pod.spec, list, [])
+	is_array(entries)
+	some entry in entries
+	object.get(object_or_empty(entry), ["securityContext", "windowsOptions", "hostProcess"], null) == true
+}
+
+# The containers of each HostProcess pod, by the pod's path. A complete
+# rule, so that OPA builds the index of the comprehension on path once: one
+# pass over the containers for all pods.
+pod_containers := {path: cs |
+	some pod in hostprocess_pods
 	path := pod.path
 	cs := {c | some c in containers; c.pod == path}
 }
