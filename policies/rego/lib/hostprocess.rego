@@ -77,9 +77,9 @@ containers contains c if {
 # The effective value of a security setting for a container: its own value
 # when it sets one of the right type, else the pod's, else null. "field" is
 # the JSON path the value came from (the container's own path when unset).
-# The arguments are the securityContexts of the container and of its pod,
-# not the pod spec: OPA caches function results by their arguments, and
-# comparing a whole pod spec on every call costs time in its size.
+# own and pod are the securityContexts of the container and of its pod, rel
+# the setting's path in them. (Not the pod spec: OPA caches function results
+# by their arguments, and compares a whole pod spec on every call.)
 effective(own, own_path, pod, pod_path, rel, type) := {"value": v, "field": field(own_path, rel)} if {
 	v := object.get(own, rel, null)
 	type_name(v) == type
