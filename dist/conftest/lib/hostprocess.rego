@@ -53,13 +53,12 @@ pods contains pod if {
 # built.
 containers contains c if {
 	some pod in hostprocess_pods
-	pod_context := object_or_empty(object.get(pod.spec, "securityContext", null))
+	inherited := {"path": pod.path, "spec": object.filter(pod.spec, ["securityContext"])}
 	some order, list in container_lists
 	entries := object.get(pod.spec, list, [])
 	is_array(entries)
 	some i, entry in entries
 	own := object_or_empty(entry)
-	own_context := object_or_empty(object.get(own, "securityContext", null))
 	path := sprintf("%s.%s[%d]", [pod.path, list, i])
 	c := {
 		"pod": pod.path,
@@ -68,27 +67,27 @@ containers contains c if {
 		"label": sprintf("%s[%d] %q", [list, i, string_or_empty(object.get(own, "name", ""))]),
 		"path": path,
 		"object": own,
-		"hostProcess": effective(own_context, path, pod_context, pod.path, ["windowsOptions", "hostProcess"], "boolean"),
-		"runAsUserName": effective(own_context, path, pod_context, pod.path, ["windowsOptions", "runAsUserName"], "string"),
-		"runAsNonRoot": effective(own_context, path, pod_context, pod.path, ["runAsNonRoot"], "boolean"),
+		"hostProcess": effective(inherited, own, path, ["securityContext", "windowsOptions", "hostProcess"], "boolean"),
+		"runAsUserName": effective(inherited, own, path, ["securityContext", "windowsOptions", "runAsUserName"], "string"),
+		"runAsNonRoot": effective(inherited, own, path, ["securityContext", "runAsNonRoot"], "boolean"),
 	}
 }
 
 # The effective value of a security setting for a container: its own value
 # when it sets one of the right type, else the pod's, else null. "field" is
 # the JSON path the value came from (the container's own path when unset).
-# own and pod are the securityContexts of the container and of its pod, rel
-# the setting's path in them. (Not the pod spec: OPA caches function results
-# by their arguments, and compares a whole pod spec on every call.)
-effective(own, own_path, pod, pod_path, rel, type) := {"value": v, "field": field(own_path, rel)} if {
+# pod holds only the securityContext of the pod spec: OPA caches function
+# results by their arguments, and would compare a whole pod spec on every
+# call.
+effective(pod, own, cpath, rel, type) := {"value": v, "field": field(cpath, rel)} if {
 	v := object.get(own, rel, null)
 	type_name(v) == type
-} else := {"value": v, "field": field(pod_path, rel)} if {
-	v := object.get(pod, rel, null)
+} else := {"value": v, "field": field(pod.path, rel)} if {
+	v := object.get(pod.spec, rel, null)
 	type_name(v) == type
-} else := {"value": null, "field": field(own_path, rel)}
+} else := {"value": null, "field": field(cpath, rel)}
 
-field(prefix, rel) := concat(".", array.concat([prefix, "securityContext"], rel))
+field(prefix, rel) := concat(".", array.concat([prefix], rel))
 
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if object.get(pod.spec, ["securityContext", "windowsOptions", "hostProcess"], null) == true
@@ -116,11 +115,13 @@ hostprocess_pod_paths contains pod.path if {
 
 hostprocess_pod_paths contains pod.path if {
 	some pod in pods
+	not pod_level_hostprocess(pod)
 	some list in container_lists
 	entries := object.get(pod.spec, list, [])
 	is_array(entries)
 	some entry in entries
-	object.get(object_or_empty(entry), ["securityContext", "windowsOptions", "hostProcess"], null) == true
+	is_object(entry)
+	object.get(entry, ["securityContext", "windowsOptions", "hostProcess"], null) == true
 }
 
 # The containers of each HostProcess pod, by the pod's path. A complete
