@@ -76,9 +76,9 @@ containers contains c if {
 # The effective value of a security setting for a container: its own value
 # when it sets one of the right type, else the pod's, else null. "field" is
 # the JSON path the value came from (the container's own path when unset).
-# pod holds only the securityContext of the pod spec: OPA caches function
-# results by their arguments, and would compare a whole pod spec on every
-# call.
+# The pod passed in keeps only the securityContext of its spec: OPA caches
+# function results by their arguments, and would compare a whole pod spec
+# on every call.
 effective(pod, own, cpath, rel, type) := {"value": v, "field": field(cpath, rel)} if {
 	v := object.get(own, rel, null)
 	type_name(v) == type
