@@ -14,7 +14,7 @@ GATOR    := $(TOOLS)/gator
 KUSTOMIZE := $(CURDIR)/.bin/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 POLICYGEN := $(GO) run ./cmd/policygen
 
-.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check fuzz
+.PHONY: publish test vet gotest tools versions policytest eval-vs-conftest conftest-verify opa-check bundle-check gatekeeper-check gator-verify check fuzz bench
 publish:
 	$(POLICYGEN) publish
 
@@ -99,3 +99,19 @@ fuzz:
 		$(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./internal/harness
 	@echo "FuzzEngines: $$(ls internal/harness/testdata/fuzz/FuzzEngines | wc -l) kept inputs, for $(FUZZ_TIME)"
 	$(GO) test -run '^$$' -fuzz '^FuzzEngines$$' -fuzztime $(FUZZ_TIME) -fuzzminimizetime 10s ./internal/harness
+
+# Benchmarks, not part of `make test` (about ten minutes on two cores): one
+# review in every engine and in the Go reference model, an audit batch of
+# 10,000 objects, pods of 1, 10 and 50 containers. The raw results, in
+# benchstat's format, go to BENCH_OUT; compare two runs with
+#   go run golang.org/x/perf/cmd/benchstat OLD NEW
+BENCH_OUT   ?= .bench/bench.txt
+BENCH_COUNT ?= 6# the fewest runs for benchstat's 95% confidence intervals
+BENCH       := $(GO) test -run '^$$' -benchmem -count $(BENCH_COUNT) ./internal/harness
+bench: SHELL := /bin/bash
+bench: .SHELLFLAGS := -o pipefail -c# a failing run fails make, despite tee
+bench:
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(BENCH) -bench '^Benchmark(Review|Containers)$$' -benchtime 0.5s | tee $(BENCH_OUT)
+	$(BENCH) -bench '^BenchmarkAudit$$' -benchtime 1x | tee -a $(BENCH_OUT)
+	$(GO) run ./internal/benchtable $(BENCH_OUT)

@@ -36,7 +36,7 @@ image_allowed(image) if {
 violation contains hp.violation(rule, msg, sprintf("%s.securityContext.windowsOptions.hostProcess", [pod.path])) if {
 	some pod in hp.pods
 	hp.pod_level_hostprocess(pod)
-	pod_containers := {c | some c in hp.containers; c.pod == pod.path}
+	pod_containers := hp.pod_containers[pod.path]
 	denied := {c | some c in pod_containers; not container_allowed(c.object)}
 	count(denied) + count({1 | count(pod_containers) == 0}) > 0
 	msg := pod_message(denied)

@@ -7,13 +7,20 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-resource-limits"
 
-required := hp.strings(hp.parameters(rule).requiredLimits)
+# requiredLimits without repeats, in the order given: once per evaluation,
+# not once per container.
+required := [name |
+	some i, name in given
+	not name in array.slice(given, 0, i)
+]
+
+given := hp.strings(hp.parameters(rule).requiredLimits)
 
 violation contains hp.violation(rule, msg, sprintf("%s.resources.limits", [c.path])) if {
 	some c in hp.hostprocess_containers
 	c.list != "ephemeralContainers"
 	limits := object.get(c.object, ["resources", "limits"], null)
-	missing := [name | some i, name in required; not has_limit(limits, name); not name in array.slice(required, 0, i)]
+	missing := [name | some name in required; not has_limit(limits, name)]
 	count(missing) > 0
 	msg := sprintf("%s is a HostProcess container without resources.limits for %s", [c.label, concat(", ", missing)])
 }

@@ -48,9 +48,12 @@ pods contains pod if {
 	}
 }
 
-# Every container of every pod spec, with its effective values.
+# Every container of every HostProcess pod, with its effective values. Each
+# rule is about HostProcess pods only, so other pods' containers are never
+# built.
 containers contains c if {
-	some pod in pods
+	some pod in hostprocess_pods
+	inherited := {"path": pod.path, "spec": object.filter(pod.spec, ["securityContext"])}
 	some order, list in container_lists
 	entries := object.get(pod.spec, list, [])
 	is_array(entries)
@@ -64,15 +67,18 @@ containers contains c if {
 		"label": sprintf("%s[%d] %q", [list, i, string_or_empty(object.get(own, "name", ""))]),
 		"path": path,
 		"object": own,
-		"hostProcess": effective(pod, own, path, ["securityContext", "windowsOptions", "hostProcess"], "boolean"),
-		"runAsUserName": effective(pod, own, path, ["securityContext", "windowsOptions", "runAsUserName"], "string"),
-		"runAsNonRoot": effective(pod, own, path, ["securityContext", "runAsNonRoot"], "boolean"),
+		"hostProcess": effective(inherited, own, path, ["securityContext", "windowsOptions", "hostProcess"], "boolean"),
+		"runAsUserName": effective(inherited, own, path, ["securityContext", "windowsOptions", "runAsUserName"], "string"),
+		"runAsNonRoot": effective(inherited, own, path, ["securityContext", "runAsNonRoot"], "boolean"),
 	}
 }
 
 # The effective value of a security setting for a container: its own value
 # when it sets one of the right type, else the pod's, else null. "field" is
 # the JSON path the value came from (the container's own path when unset).
+# The pod passed in keeps only the securityContext of its spec: OPA caches
+# function results by their arguments, and would compare a whole pod spec
+# on every call.
 effective(pod, own, cpath, rel, type) := {"value": v, "field": field(cpath, rel)} if {
 	v := object.get(own, rel, null)
 	type_name(v) == type
@@ -92,19 +98,40 @@ hostprocess_containers contains c if {
 	c.hostProcess.value == true
 }
 
-# Pod specs that are HostProcess pods: pod-level true, or any HostProcess container.
+# Pod specs that are HostProcess pods: pod-level true, or any HostProcess
+# container. Without pod-level true, a HostProcess container is one that
+# sets hostProcess: true itself: checked on the entries as they are, so that
+# finding the HostProcess pods builds no containers. Collected by path: a
+# set of strings, not of whole pod specs.
 hostprocess_pods contains pod if {
+	some pod in pods
+	pod.path in hostprocess_pod_paths
+}
+
+hostprocess_pod_paths contains pod.path if {
 	some pod in pods
 	pod_level_hostprocess(pod)
 }
 
-hostprocess_pods contains pod if {
+hostprocess_pod_paths contains pod.path if {
 	some pod in pods
-	some c in hostprocess_containers
-	c.pod == pod.path
+	not pod_level_hostprocess(pod)
+	some list in container_lists
+	entries := object.get(pod.spec, list, [])
+	is_array(entries)
+	some entry in entries
+	is_object(entry)
+	object.get(entry, ["securityContext", "windowsOptions", "hostProcess"], null) == true
 }
 
-hostprocess_pod_paths := {pod.path | some pod in hostprocess_pods}
+# The containers of each HostProcess pod, by the pod's path. A complete
+# rule, so that OPA builds the index of the comprehension on path once: one
+# pass over the containers for all pods.
+pod_containers := {path: cs |
+	some pod in hostprocess_pods
+	path := pod.path
+	cs := {c | some c in containers; c.pod == path}
+}
 
 # Labels of containers in list order, e.g. `containers[0] "app", initContainers[1] "setup"`.
 labels(cs) := concat(", ", [c[1] | some c in sort([[c.order, c.label] | some c in cs])])

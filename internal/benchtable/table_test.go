@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The table of six runs of two engines, the second the baseline: medians,
+// confidence intervals, ratios and the growth per container.
+func TestPrint(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("goos: linux\ngoarch: amd64\npkg: github.com/policygen/policygen/internal/harness\n")
+	line := func(name string, nsPerOp, reviewsPerSec float64) {
+		fmt.Fprintf(&in, "Benchmark%s-2\t100\t%g ns/op\t%g reviews/s\t1000 B/op\t10 allocs/op\n", name, nsPerOp, reviewsPerSec)
+	}
+	for run := range 6 {
+		jitter := float64(run) // a spread, so the intervals are not zero
+		line("Review/engine=opa", 1000e3+jitter*10e3, 1e9/(1000e3+jitter*10e3))
+		line("Review/engine=reference", 20e3+jitter*100, 1e9/(20e3+jitter*100))
+		line("Audit/engine=opa", 10000*1500e3, 1e9/1500e3)
+		line("Audit/engine=reference", 10000*30e3, 1e9/30e3)
+		for _, n := range []int{1, 10, 50} {
+			line(fmt.Sprintf("Containers/engine=opa/containers=%d", n), float64(500e3+n*100e3), 0)
+			line(fmt.Sprintf("Containers/engine=reference/containers=%d", n), float64(10e3+n*4e3), 0)
+		}
+	}
+	in.WriteString("PASS\nok  \tgithub.com/policygen/policygen/internal/harness\t12.3s\n")
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := read([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := rs.print(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := `Reviews per second: median ± 95% confidence interval. ×Go: median time of a review over the native Go model's.
+     engine      review   ×Go       audit   ×Go
+        opa    976 ± 2%  50.6    667 ± 0%  50.0
+  reference  49383 ± 1%   1.0  33333 ± 0%   1.0
+
+µs per review of a pod with n containers, and the µs each added container costs between two n.
+     engine        n=1       n=10       n=50  1→10  10→50
+        opa   600 ± 0%  1500 ± 0%  5500 ± 0%   100    100
+  reference  14.0 ± 0%  50.0 ± 0%   210 ± 0%  4.00   4.00
+
+Fewest runs of a benchmark: 6 (a confidence interval needs 6 or more; ∞ otherwise).
+`
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestReadNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(path, []byte("PASS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := read([]string{path}); err == nil || !strings.Contains(err.Error(), "no results") {
+		t.Fatalf("got %v, want an error saying there are no results", err)
+	}
+}
