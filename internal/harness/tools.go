@@ -67,15 +67,7 @@ func (c *ConftestCLI) Evaluate(ctx context.Context, object map[string]any, param
 		return nil, err
 	}
 	var results []struct {
-		Failures []struct {
-			Msg      string `json:"msg"`
-			Metadata struct {
-				Details struct {
-					Rule  string `json:"rule"`
-					Field string `json:"field"`
-				} `json:"details"`
-			} `json:"metadata"`
-		} `json:"failures"`
+		Failures []toolResult `json:"failures"`
 	}
 	if err := json.Unmarshal(out, &results); err != nil {
 		return nil, fmt.Errorf("conftest output: %v: %s", err, out)
@@ -83,7 +75,7 @@ func (c *ConftestCLI) Evaluate(ctx context.Context, object map[string]any, param
 	var vs []Violation
 	for _, r := range results {
 		for _, f := range r.Failures {
-			vs = append(vs, Violation{Rule: f.Metadata.Details.Rule, Field: f.Metadata.Details.Field, Message: f.Msg})
+			vs = append(vs, f.violation())
 		}
 	}
 	return vs, nil
@@ -126,15 +118,7 @@ func (g *GatorCLI) Evaluate(ctx context.Context, object map[string]any, params m
 	if err != nil && !bytes.HasPrefix(bytes.TrimSpace(out), []byte("[")) {
 		return nil, fmt.Errorf("%v: %s", err, out)
 	}
-	var results []struct {
-		Msg      string `json:"msg"`
-		Metadata struct {
-			Details struct {
-				Rule  string `json:"rule"`
-				Field string `json:"field"`
-			} `json:"details"`
-		} `json:"metadata"`
-	}
+	var results []toolResult
 	if len(bytes.TrimSpace(out)) > 0 {
 		if err := json.Unmarshal(out, &results); err != nil {
 			return nil, fmt.Errorf("gator output: %v: %s", err, out)
@@ -142,9 +126,24 @@ func (g *GatorCLI) Evaluate(ctx context.Context, object map[string]any, params m
 	}
 	var vs []Violation
 	for _, r := range results {
-		vs = append(vs, Violation{Rule: r.Metadata.Details.Rule, Field: r.Metadata.Details.Field, Message: r.Msg})
+		vs = append(vs, r.violation())
 	}
 	return vs, nil
+}
+
+// toolResult is one violation as conftest and gator print it in JSON.
+type toolResult struct {
+	Msg      string `json:"msg"`
+	Metadata struct {
+		Details struct {
+			Rule  string `json:"rule"`
+			Field string `json:"field"`
+		} `json:"details"`
+	} `json:"metadata"`
+}
+
+func (r toolResult) violation() Violation {
+	return Violation{Rule: r.Metadata.Details.Rule, Field: r.Metadata.Details.Field, Message: r.Msg}
 }
 
 func writeYAML(path string, v any) error {
