@@ -78,6 +78,7 @@ gatekeeper-check: tools
 		{ echo "dist/gatekeeper/all does not list 8 templates, each before its constraint"; exit 1; }
 	$(GATOR) test -f dist/gatekeeper
 	test "$$($(GATOR) test -f dist/gatekeeper -f cmd/policygen/testdata/manifests/01-bad-daemonset.yaml | grep -c '^apps/v1/DaemonSet monitoring/node-agent')" = 8
+	test "$$($(GATOR) test -f dist/gatekeeper -f cmd/policygen/testdata/manifests/06-list.yaml | grep -c '^v1/List ')" = 5
 
 check:
 	$(POLICYGEN) check

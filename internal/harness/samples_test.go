@@ -26,8 +26,7 @@ import (
 // `gator test -f dist/gatekeeper` does, and reviews every case, with the
 // case's parameters set on the samples. Each must give the case's violations, except where the
 // sample constraint's match leaves the object out: the guard's excluded
-// kube-system, and kinds no sample matches (a List, which only conftest
-// reads, or a kind without a pod spec).
+// kube-system, and kinds no sample matches (a kind without a pod spec).
 func TestSampleConstraints(t *testing.T) {
 	s, all, err := cases.Embedded()
 	if err != nil {
@@ -122,7 +121,7 @@ func TestSampleConstraints(t *testing.T) {
 		}
 		reviewed++
 	}
-	// A few cases name kube-system or a List on purpose.
+	// A case names kube-system on purpose.
 	if reviewed != len(all)-noObject || noObject > 1 || excludedCases == 0 {
 		t.Errorf("reviewed %d of %d cases (%d without an object) (%d expectations left out by the samples' match); want all but the one DELETE without an object, and some left out", reviewed, len(all), noObject, excludedCases)
 	}
