@@ -41,17 +41,12 @@ func HasPodSpec(kind string) bool { return newOfKind[kind] != nil }
 // that whatever Decode accepts, the rules read alike in both forms: they
 // read nothing but the kind and the pod spec.
 func Decode(u map[string]any) (runtime.Object, error) {
-	kind, _ := u["kind"].(string)
-	newObj := newOfKind[kind]
-	if newObj == nil {
-		return nil, fmt.Errorf("kind %q has no pod spec", kind)
-	}
 	in, err := asJSON(u)
 	if err != nil {
 		return nil, err
 	}
-	obj := newObj()
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(in, obj); err != nil {
+	obj, err := Typed(in)
+	if err != nil {
 		return nil, err
 	}
 	back, err := asJSON(obj)
@@ -69,6 +64,22 @@ func Decode(u map[string]any) (runtime.Object, error) {
 	}
 	if where, ok := sameForRules(spec, typed, at); !ok {
 		return nil, fmt.Errorf("the typed form differs at %s", pathText(where))
+	}
+	return obj, nil
+}
+
+// Typed converts an unstructured pod-bearing object to its typed form, as a
+// webhook written in Go decodes it, without Decode's check that the rules
+// read both forms alike.
+func Typed(u map[string]any) (runtime.Object, error) {
+	kind, _ := u["kind"].(string)
+	newObj := newOfKind[kind]
+	if newObj == nil {
+		return nil, fmt.Errorf("kind %q has no pod spec", kind)
+	}
+	obj := newObj()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u, obj); err != nil {
+		return nil, err
 	}
 	return obj, nil
 }
