@@ -247,6 +247,7 @@ func pipeline(o options, w io.Writer) (render.Artifacts, harness.Report, error) 
 	if err != nil {
 		return nil, rep, err
 	}
+	embedded := len(engines)
 	if o.tools != "" {
 		// The real tools read files: give them the rendered tree.
 		work, err := os.MkdirTemp("", "policygen-test-")
@@ -276,7 +277,7 @@ func pipeline(o options, w io.Writer) (render.Artifacts, harness.Report, error) 
 			}
 		}
 	}
-	pages, err := docs.Render(s, all, a, rep)
+	pages, err := docs.Render(s, all, a, rep, rep.Engines[:embedded])
 	if err != nil {
 		return nil, rep, err
 	}

@@ -24,8 +24,10 @@ const (
 )
 
 // Render returns docs/<rule>.md per rule and docs/index.md. Messages come
-// from evaluating the rendered conftest policies; pass counts from rep.
-func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.Report) (render.Artifacts, error) {
+// from evaluating the rendered conftest policies; pass counts from rep, in
+// the embedded engines only (those that always run), so that the docs do
+// not depend on which tools were installed.
+func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.Report, embedded []string) (render.Artifacts, error) {
 	eng, err := harness.NewConftest(dist)
 	if err != nil {
 		return nil, err
@@ -50,7 +52,7 @@ func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.R
 		}
 		out["docs/"+r.ID+".md"] = page
 	}
-	index, err := render.Execute("docs-index.md.tmpl", indexData(s, all, rep, header))
+	index, err := render.Execute("docs-index.md.tmpl", indexData(s, all, rep, embedded, header))
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +124,7 @@ func paramRows(r spec.Rule) ([]paramRow, error) {
 	return rows, nil
 }
 
-// embedded are the engines that always run; the matrix reports these so
-// that the docs do not depend on which tools were installed.
-var embedded = []string{"gatekeeper", "opa", "conftest", "bundle"} // harness.Engines
-
-func indexData(s *spec.Spec, all []cases.Case, rep harness.Report, header string) map[string]any {
+func indexData(s *spec.Spec, all []cases.Case, rep harness.Report, embedded []string, header string) map[string]any {
 	failedIn := map[string]map[string]bool{} // case → engine → failed
 	for _, c := range rep.Cases {
 		failedIn[c.Case] = map[string]bool{}

@@ -3,7 +3,6 @@ package generate
 import (
 	"maps"
 	"slices"
-	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -86,7 +85,7 @@ func cuts(spec *corev1.PodSpec) []func(*corev1.PodSpec) {
 			add(wo.RunAsUserName != nil, func(s *corev1.PodSpec) { s.SecurityContext.WindowsOptions.RunAsUserName = nil })
 		}
 	}
-	for _, k := range sortedStringKeys(spec.NodeSelector) {
+	for _, k := range slices.Sorted(maps.Keys(spec.NodeSelector)) {
 		add(true, func(s *corev1.PodSpec) { delete(s.NodeSelector, k) })
 	}
 	if a := spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
@@ -129,7 +128,7 @@ func containerCuts(c *corev1.Container, list string, i int) []func(*corev1.PodSp
 		}
 	}
 	add(c.Resources.Requests != nil, func(c *corev1.Container) { c.Resources.Requests = nil })
-	for _, k := range sortedResourceNames(c.Resources.Limits) {
+	for _, k := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
 		add(true, func(c *corev1.Container) { delete(c.Resources.Limits, k) })
 	}
 	return out
@@ -154,24 +153,6 @@ func removeContainer(s *corev1.PodSpec, list string, i int) {
 	case "ephemeralContainers":
 		s.EphemeralContainers = append(s.EphemeralContainers[:i], s.EphemeralContainers[i+1:]...)
 	}
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedResourceNames(m corev1.ResourceList) []corev1.ResourceName {
-	keys := make([]corev1.ResourceName, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
 }
 
 // ShrinkUnstructured is Shrink for the unstructured form, for corrupted

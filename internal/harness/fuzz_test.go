@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,8 +17,6 @@ import (
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/reference"
 	"github.com/policygen/policygen/internal/spec"
-	"github.com/policygen/policygen/policies"
-	"github.com/policygen/policygen/testcases"
 )
 
 // operations are the admission operations a fuzz input's op byte picks.
@@ -65,15 +65,16 @@ type fuzzInput struct {
 // fuzzEnv is what every input is judged with, built once per process.
 type fuzzEnv struct {
 	spec    *spec.Spec
+	cases   []cases.Case
 	engines []harness.Engine
 }
 
 func newFuzzEnv(t testing.TB) *fuzzEnv {
-	s, err := spec.Load(policies.FS, policies.SpecFile)
+	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fuzzEnv{spec: s, engines: engines(t)}
+	return &fuzzEnv{spec: s, cases: all, engines: engines(t)}
 }
 
 // parseParams reads parameters per rule id; a rule's entry that is not an
@@ -146,7 +147,7 @@ func (fx *fuzzEnv) checkParams(params map[string]map[string]any) error {
 		for _, p := range r.Parameters {
 			declared[p.Name] = p
 		}
-		for _, name := range sortedNames(given) {
+		for _, name := range slices.Sorted(maps.Keys(given)) {
 			p, ok := declared[name]
 			if !ok {
 				return fmt.Errorf("%s: unknown parameter %q", r.ID, name)
@@ -157,15 +158,6 @@ func (fx *fuzzEnv) checkParams(params map[string]map[string]any) error {
 		}
 	}
 	return nil
-}
-
-func sortedNames(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // asParameters writes the reference's parameters as a constraint gives them.
@@ -275,10 +267,6 @@ type seed struct {
 // seeds are every case's object and parameters, and generated objects,
 // each eighth with wrong-typed values, under the generator's parameter sets.
 func (fx *fuzzEnv) seeds(t testing.TB) []seed {
-	all, err := cases.Load(testcases.FS, fx.spec)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []seed
 	add := func(obj any, params map[string]map[string]any, op string) {
 		o, err := json.Marshal(obj)
@@ -291,7 +279,7 @@ func (fx *fuzzEnv) seeds(t testing.TB) []seed {
 		}
 		out = append(out, seed{object: string(o), params: string(p), op: byte(max(0, indexOf(operations, op)))})
 	}
-	for _, c := range all {
+	for _, c := range fx.cases {
 		obj := c.Object
 		if obj == nil {
 			obj = map[string]any{}

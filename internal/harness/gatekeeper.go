@@ -93,6 +93,12 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params
 		}
 		g.added[id] = string(key)
 	}
+	return g.review(ctx, object, op)
+}
+
+// review reviews the object as an admission request of op (CREATE when
+// empty) against the constraints installed.
+func (g *Gatekeeper) review(ctx context.Context, object map[string]any, op string) ([]Violation, error) {
 	if op == "" {
 		op = string(admissionv1.Create)
 	}

@@ -6,13 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
-	"github.com/open-policy-agent/frameworks/constraint/pkg/client/reviews"
-	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
-	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
-	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
-	"github.com/open-policy-agent/gatekeeper/v3/pkg/util"
-	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -36,28 +29,13 @@ func TestSampleConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := gator.NewOPAClient(false)
+	g, err := NewGatekeeper(s, a)
 	if err != nil {
-		t.Fatal(err)
-	}
-	scheme := runtime.NewScheme()
-	if err := apis.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	samples := map[string]*unstructured.Unstructured{} // rule id → its sample constraint
 	for _, r := range s.Rules {
-		var tmpl unstructured.Unstructured
-		if err := yaml.Unmarshal(a[render.TemplatePath(r)], &tmpl.Object); err != nil {
-			t.Fatal(err)
-		}
-		ct, err := reader.ToTemplate(scheme, &tmpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := client.AddTemplate(ctx, ct); err != nil {
-			t.Fatal(err)
-		}
 		samples[r.ID] = &unstructured.Unstructured{}
 		if err := yaml.Unmarshal(a[render.ConstraintPath(r)], &samples[r.ID].Object); err != nil {
 			t.Fatal(err)
@@ -90,7 +68,7 @@ func TestSampleConstraints(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := client.AddConstraint(ctx, con); err != nil {
+			if _, err := g.client.AddConstraint(ctx, con); err != nil {
 				t.Fatalf("%s: %s: %v", c.Name, id, err)
 			}
 		}
@@ -106,17 +84,12 @@ func TestSampleConstraints(t *testing.T) {
 				excludedCases++
 			}
 		}
-		op := c.Operation
-		if op == "" {
-			op = "CREATE"
-		}
-		review := target.AugmentedUnstructured{Object: unstructured.Unstructured{Object: c.Object}, Operation: admissionv1.Operation(op)}
-		resp, err := client.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint))
+		got, err := g.review(ctx, c.Object, c.Operation)
 		if err != nil {
 			t.Errorf("%s:%d %s: %v", c.File, c.Line, c.Name, err)
 			continue
 		}
-		if diff := judge(want, resultViolations(resp)); len(diff) > 0 {
+		if diff := judge(want, got); len(diff) > 0 {
 			t.Errorf("%s:%d %s under the sample constraints:\n  %s", c.File, c.Line, c.Name, strings.Join(diff, "\n  "))
 		}
 		reviewed++

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -211,7 +212,8 @@ type paramSet struct {
 // parameter set in the order of its JSON.
 func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
 	sets := map[string]paramSet{}
-	for _, gc := range gcs {
+	setOf := make([]paramSet, len(gcs)) // each case's
+	for i, gc := range gcs {
 		if gc.leftOut != "" {
 			continue
 		}
@@ -219,13 +221,9 @@ func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
 		if err != nil {
 			return suite{}, nil, err
 		}
-		sets[ps.key] = ps
+		sets[ps.key], setOf[i] = ps, ps
 	}
-	keys := make([]string, 0, len(sets))
-	for k := range sets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // "" (absent) first
+	keys := slices.Sorted(maps.Keys(sets)) // "" (absent) first
 	names, words := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		names[i], words[i] = "parameters "+k, paramWords.Replace(k)
@@ -251,12 +249,11 @@ func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
 			Constraint: path.Join(fromSuite, r.ID, file),
 		})
 	}
-	for _, gc := range gcs {
+	for i, gc := range gcs {
 		if gc.leftOut != "" {
 			continue
 		}
-		ps, _ := paramsOf(gc.Case, r)
-		t := &st.Tests[index[ps.key]]
+		t := &st.Tests[index[setOf[i].key]]
 		t.Cases = append(t.Cases, suiteCase{
 			Name:       gc.Name,
 			Object:     path.Join(fromSuite, strings.TrimPrefix(gc.object, FixturesDir+"/")),
