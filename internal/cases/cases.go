@@ -10,10 +10,11 @@ import (
 	"regexp"
 	"sort"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/policies"
 	"github.com/policygen/policygen/testcases"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // File is one testcases/*.yaml file.
@@ -27,6 +28,7 @@ type Case struct {
 	Object     map[string]any            `yaml:"object"`     // any Kubernetes object (a List for conftest-shaped input)
 	Parameters map[string]map[string]any `yaml:"parameters"` // per rule id; absent rules use the defaults
 	Operation  string                    `yaml:"operation"`  // CREATE (default), UPDATE or DELETE
+	OldObject  map[string]any            `yaml:"oldObject"`  // UPDATE only: the object as it was stored
 	Expect     map[string][]Expectation  `yaml:"expect"`     // per rule id; a rule not named must give none
 
 	File string `yaml:"-"` // the file it came from
@@ -92,6 +94,12 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 			}
 			if _, err := json.Marshal(c.Object); err != nil {
 				fail(fmt.Sprintf("case %q: object is not JSON-compatible: %v", c.Name, err), "use string keys only")
+			}
+			if c.OldObject != nil && c.Operation != "UPDATE" {
+				fail(fmt.Sprintf("case %q has an oldObject but operation %q", c.Name, c.Operation), "give oldObject with operation: UPDATE only")
+			}
+			if _, err := json.Marshal(c.OldObject); err != nil {
+				fail(fmt.Sprintf("case %q: oldObject is not JSON-compatible: %v", c.Name, err), "use string keys only")
 			}
 			switch c.Operation {
 			case "", "CREATE", "UPDATE", "DELETE":

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/cases"
@@ -62,7 +64,7 @@ func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.R
 
 type example struct {
 	Name, Object, Params string
-	Violations           []harness.Violation
+	Violations           []violation.Violation
 }
 
 // examplesOf picks the first cases that make the rule fire, then the first
@@ -71,14 +73,14 @@ func examplesOf(eng harness.Engine, r spec.Rule, all []cases.Case) ([]example, e
 	own := strings.TrimPrefix(r.ID, "hostprocess-") + ".yaml"
 	var denied, allowed []example
 	for _, c := range all {
-		if c.Operation == "DELETE" {
+		if c.Operation == "DELETE" || c.OldObject != nil {
 			continue
 		}
 		fires := len(c.Expect[r.ID]) > 0
 		if (fires && len(denied) >= maxDenied) || (!fires && (len(allowed) >= maxAllowed || c.File != own)) {
 			continue
 		}
-		got, err := eng.Evaluate(context.Background(), c.Object, c.Parameters, c.Operation)
+		got, err := eng.Evaluate(context.Background(), harness.ReviewOf(c))
 		if err != nil {
 			return nil, fmt.Errorf("case %q: %w", c.Name, err)
 		}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/spec"
 )
@@ -20,7 +22,7 @@ type Finding struct {
 
 // Explained is a violation with its rule's title and remedy.
 type Explained struct {
-	harness.Violation
+	violation.Violation
 	Title  string `json:"title"`
 	Remedy string `json:"fix"`
 }
@@ -36,7 +38,7 @@ func Check(ctx context.Context, s *spec.Spec, e harness.Engine, rules []spec.Rul
 	}
 	var out []Finding
 	for _, d := range docs {
-		vs, err := e.Evaluate(ctx, d.Object, params, "")
+		vs, err := e.Evaluate(ctx, harness.Review{Object: d.Object, Parameters: params})
 		if err != nil {
 			return nil, fmt.Errorf("%s document %d: %w", d.File, d.Index, err)
 		}

@@ -2,18 +2,20 @@ package harness
 
 import (
 	"fmt"
-	"github.com/policygen/policygen/internal/cases"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/violation"
 )
 
 // judge compares an engine's violations with a case's expectations, rule by
 // rule: each expectation must match exactly one violation of its rule and
 // no violation may be left over. It returns one line per difference.
-func judge(c cases.Case, got []Violation) []string {
-	byRule := map[string][]Violation{}
+func judge(c cases.Case, got []violation.Violation) []string {
+	byRule := map[string][]violation.Violation{}
 	for _, v := range got {
 		byRule[v.Rule] = append(byRule[v.Rule], v)
 	}
@@ -42,7 +44,7 @@ func judge(c cases.Case, got []Violation) []string {
 }
 
 // match finds a one-to-one assignment of expectations to violations.
-func match(exps []cases.Expectation, vs []Violation, used []bool) bool {
+func match(exps []cases.Expectation, vs []violation.Violation, used []bool) bool {
 	if len(exps) == 0 {
 		for _, u := range used {
 			if !u {
@@ -63,7 +65,7 @@ func match(exps []cases.Expectation, vs []Violation, used []bool) bool {
 	return false
 }
 
-func matches(e cases.Expectation, v Violation) bool {
+func matches(e cases.Expectation, v violation.Violation) bool {
 	return (e.Field == "" || e.Field == v.Field) && e.Pattern() != nil && e.Pattern().MatchString(v.Message)
 }
 
@@ -74,14 +76,12 @@ func expectationText(e cases.Expectation) string {
 	return fmt.Sprintf("%s /%s/", e.Field, e.Message)
 }
 
-func (v Violation) String() string { return fmt.Sprintf("%s %q", v.Field, v.Message) }
-
 // sameViolations reports whether two engines gave the same violations.
-func sameViolations(a, b []Violation) bool {
+func sameViolations(a, b []violation.Violation) bool {
 	return canonical(a) == canonical(b)
 }
 
-func canonical(vs []Violation) string {
+func canonical(vs []violation.Violation) string {
 	lines := make([]string, len(vs))
 	for i, v := range vs {
 		lines[i] = v.Rule + "\x00" + v.Field + "\x00" + v.Message

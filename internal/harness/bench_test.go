@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"github.com/policygen/policygen/internal/generate"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/reference"
@@ -68,12 +70,14 @@ type referenceEngine struct{}
 
 func (referenceEngine) Name() string { return "reference" }
 
-func (referenceEngine) Evaluate(_ context.Context, object map[string]any, params map[string]map[string]any, _ string) ([]harness.Violation, error) {
-	obj, err := reference.Typed(object)
+func (referenceEngine) Admission() bool { return true }
+
+func (referenceEngine) Evaluate(_ context.Context, r harness.Review) ([]violation.Violation, error) {
+	obj, err := reference.Typed(r.Object)
 	if err != nil {
 		return nil, err
 	}
-	return reference.Evaluate(obj, reference.ParamsFrom(params)), nil
+	return reference.Evaluate(obj, reference.ParamsFrom(r.Parameters)), nil
 }
 
 // cachedEngines are built once per test binary: -count runs each benchmark
@@ -94,7 +98,7 @@ func benchReviews(b *testing.B, e harness.Engine, objs []map[string]any, params 
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, o := range objs {
-			if _, err := e.Evaluate(ctx, o, params, "CREATE"); err != nil {
+			if _, err := e.Evaluate(ctx, harness.Review{Object: o, Parameters: params}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -106,7 +110,7 @@ func benchReviews(b *testing.B, e harness.Engine, objs []map[string]any, params 
 // of the wrong verdict measures nothing.
 func admitted(t testing.TB, e harness.Engine, obj map[string]any) {
 	t.Helper()
-	vs, err := e.Evaluate(context.Background(), obj, benchParams, "CREATE")
+	vs, err := e.Evaluate(context.Background(), harness.Review{Object: obj, Parameters: benchParams})
 	if err != nil || len(vs) > 0 {
 		t.Fatalf("%s: got %v, %v; want no violations", e.Name(), vs, err)
 	}

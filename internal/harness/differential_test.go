@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
@@ -47,7 +49,7 @@ func engines(t testing.TB) []harness.Engine {
 
 // verdict is what is compared across implementations: rule and field of
 // every violation, as a sorted multiset (messages are each engine's own).
-func verdict(vs []harness.Violation) string {
+func verdict(vs []violation.Violation) string {
 	keys := make([]string, len(vs))
 	for i, v := range vs {
 		keys[i] = v.Rule + " " + v.Field
@@ -110,7 +112,7 @@ func TestDifferential(t *testing.T) {
 					if failures[k] >= 3 {
 						return
 					}
-					got, err := e.Evaluate(ctx, d.u, d.set.Params, "")
+					got, err := e.Evaluate(ctx, harness.Review{Object: d.u, Parameters: d.set.Params})
 					if err == nil && verdict(got) == d.want {
 						continue
 					}
@@ -156,7 +158,7 @@ func sum(xs []int) int {
 // shows both answers for it.
 func disagreement(ctx context.Context, e harness.Engine, u map[string]any, twin runtime.Object, params map[string]map[string]any) string {
 	answers := func(m map[string]any, typed runtime.Object) (string, string) {
-		got, err := e.Evaluate(ctx, m, params, "")
+		got, err := e.Evaluate(ctx, harness.Review{Object: m, Parameters: params})
 		engine := verdict(got)
 		if err != nil {
 			engine = "error: " + err.Error()

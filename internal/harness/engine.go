@@ -3,21 +3,42 @@
 // cases' exact expectations.
 package harness
 
-import "context"
+import (
+	"context"
 
-// Violation is one violation as an engine reports it.
-type Violation struct {
-	Rule    string `json:"rule"`
-	Field   string `json:"field"`
-	Message string `json:"msg"`
+	"github.com/policygen/policygen/internal/violation"
+)
+
+// Review is one judgement asked of an engine: an object under an admission
+// operation, with the parameters of each rule.
+type Review struct {
+	Object     map[string]any            // the object under review; on DELETE, the object deleted
+	OldObject  map[string]any            // UPDATE: the object as it was stored; nil when unknown
+	Operation  string                    // CREATE (""), UPDATE or DELETE
+	Parameters map[string]map[string]any // per rule id; an absent rule uses its defaults
+}
+
+// Op is the operation, CREATE when none is named.
+func (r Review) Op() string {
+	if r.Operation == "" {
+		return "CREATE"
+	}
+	return r.Operation
 }
 
 // Engine judges one object the way one consumer of the artifacts does.
 type Engine interface {
 	// Name identifies the engine in reports: gatekeeper, opa, conftest, ...
 	Name() string
-	// Evaluate returns every violation of every rule for the object, with
-	// params per rule id (nil: defaults) under the admission operation op
-	// ("" means CREATE). It never returns violations of rules it lacks.
-	Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error)
+	// Admission reports whether the engine judges admission requests (an
+	// UPDATE with its old object, a DELETE) rather than files: conftest
+	// and `gator test` see a document, never what it replaces.
+	Admission() bool
+	// Evaluate returns every violation of every rule for the review. It
+	// never returns violations of rules it lacks.
+	Evaluate(ctx context.Context, r Review) ([]violation.Violation, error)
 }
+
+// Judges reports whether engine e can judge the review: an engine of files
+// cannot judge an UPDATE against its old object.
+func Judges(e Engine, r Review) bool { return e.Admission() || r.OldObject == nil }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/policygen/policygen/internal/cases"
@@ -97,7 +99,7 @@ func parseParams(s string) map[string]map[string]any {
 func (fx *fuzzEnv) problem(in fuzzInput) string {
 	ctx := context.Background()
 	schemaErr := fx.checkParams(in.params)
-	answers := make([][]harness.Violation, len(fx.engines))
+	answers := make([][]violation.Violation, len(fx.engines))
 	for i, e := range fx.engines {
 		params := in.params
 		if _, isGatekeeper := e.(*harness.Gatekeeper); isGatekeeper && schemaErr != nil {
@@ -106,12 +108,12 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 			// their defaults (and lists without their non-strings), as the
 			// reference does: Gatekeeper must judge those as the others
 			// judge what was given.
-			if _, err := e.Evaluate(ctx, copyObject(in.object), params, in.op); err == nil || !strings.Contains(err.Error(), "constraint ") {
+			if _, err := e.Evaluate(ctx, harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: params}); err == nil || !strings.Contains(err.Error(), "constraint ") {
 				return fmt.Sprintf("gatekeeper accepts parameters that do not fit the schema (%v): error %v", schemaErr, err)
 			}
 			params = asParameters(reference.ParamsFrom(in.params))
 		}
-		got, err := e.Evaluate(ctx, copyObject(in.object), params, in.op)
+		got, err := e.Evaluate(ctx, harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: params})
 		if err != nil {
 			return fmt.Sprintf("%s: evaluation error: %v", e.Name(), err)
 		}
@@ -192,7 +194,7 @@ func referenceVerdict(doc map[string]any, params reference.Params) (string, bool
 	if !isList {
 		return "", true // a List without items is an object of kind List: no pod spec
 	}
-	var all []harness.Violation
+	var all []violation.Violation
 	for i, item := range items {
 		m, isObject := item.(map[string]any)
 		if !isObject {
@@ -211,7 +213,7 @@ func referenceVerdict(doc map[string]any, params reference.Params) (string, bool
 }
 
 // referenceOf judges one object: nothing for a kind without a pod spec.
-func referenceOf(u map[string]any, params reference.Params) ([]harness.Violation, bool) {
+func referenceOf(u map[string]any, params reference.Params) ([]violation.Violation, bool) {
 	if kind, _ := u["kind"].(string); !reference.HasPodSpec(kind) {
 		return nil, true
 	}
@@ -224,7 +226,7 @@ func referenceOf(u map[string]any, params reference.Params) ([]harness.Violation
 
 // exact is every violation with its message, sorted: the embedded engines
 // run the same Rego and must give the same text, as Run requires.
-func exact(vs []harness.Violation) string {
+func exact(vs []violation.Violation) string {
 	lines := make([]string, len(vs))
 	for i, v := range vs {
 		lines[i] = v.Rule + " " + v.Field + " " + v.Message

@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/client/reviews"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
+	mutationtypes "github.com/open-policy-agent/gatekeeper/v3/pkg/mutation/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/util"
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -68,9 +72,11 @@ func (g *Gatekeeper) Name() string { return "gatekeeper" }
 // Evaluate installs one constraint per rule with the case's parameters (none
 // when the case gives none, so the defaults apply) and reviews the object as
 // an admission request.
-func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
+func (g *Gatekeeper) Admission() bool { return true }
+
+func (g *Gatekeeper) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
 	for id, kind := range g.kinds {
-		p, given := params[id]
+		p, given := r.Parameters[id]
 		key, err := json.Marshal(p)
 		if err != nil {
 			return nil, err
@@ -93,31 +99,61 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, object map[string]any, params
 		}
 		g.added[id] = string(key)
 	}
-	return g.review(ctx, object, op)
+	return g.review(ctx, r)
 }
 
-// review reviews the object as an admission request of op (CREATE when
-// empty) against the constraints installed.
-func (g *Gatekeeper) review(ctx context.Context, object map[string]any, op string) ([]Violation, error) {
-	if op == "" {
-		op = string(admissionv1.Create)
+// review sends the review as the admission webhook does: an admission
+// request, whose object is the old object on DELETE.
+func (g *Gatekeeper) review(ctx context.Context, r Review) ([]violation.Violation, error) {
+	req, err := admissionRequest(r)
+	if err != nil {
+		return nil, err
 	}
-	review := target.AugmentedUnstructured{
-		Object:    unstructured.Unstructured{Object: object},
-		Operation: admissionv1.Operation(op),
-	}
-	resp, err := g.client.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint))
+	resp, err := g.client.Review(ctx, &target.AugmentedReview{AdmissionRequest: req, IsAdmission: true, Source: mutationtypes.SourceTypeOriginal},
+		reviews.EnforcementPoint(util.GatorEnforcementPoint))
 	if err != nil {
 		return nil, err
 	}
 	return resultViolations(resp), nil
 }
 
+// admissionRequest is the request the API server sends for the review.
+func admissionRequest(r Review) (*admissionv1.AdmissionRequest, error) {
+	raw := func(o map[string]any) (runtime.RawExtension, error) {
+		if o == nil {
+			return runtime.RawExtension{}, nil
+		}
+		b, err := json.Marshal(o)
+		return runtime.RawExtension{Raw: b}, err
+	}
+	obj, err := raw(r.Object)
+	if err != nil {
+		return nil, err
+	}
+	old := obj
+	if r.Op() != "DELETE" {
+		if old, err = raw(r.OldObject); err != nil {
+			return nil, err
+		}
+	}
+	u := unstructured.Unstructured{Object: r.Object}
+	gvk := u.GroupVersionKind()
+	return &admissionv1.AdmissionRequest{
+		UID:       "policygen",
+		Kind:      metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind},
+		Name:      u.GetName(),
+		Namespace: u.GetNamespace(),
+		Operation: admissionv1.Operation(r.Op()),
+		Object:    obj,
+		OldObject: old,
+	}, nil
+}
+
 // resultViolations reads rule and field from each result's details.
-func resultViolations(resp *types.Responses) []Violation {
-	var out []Violation
+func resultViolations(resp *types.Responses) []violation.Violation {
+	var out []violation.Violation
 	for _, r := range resp.Results() {
-		v := Violation{Message: r.Msg}
+		v := violation.Violation{Message: r.Msg}
 		details, _ := r.Metadata["details"].(map[string]any)
 		v.Rule, _ = details["rule"].(string)
 		v.Field, _ = details["field"].(string)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -76,18 +78,17 @@ func NewOPA(s *spec.Spec, dist render.Artifacts) (*OPA, error) {
 
 func (o *OPA) Name() string { return "opa" }
 
-func (o *OPA) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
-	if op == "" {
-		op = "CREATE"
-	}
-	review, err := toJSONValue(admissionReview(object, op))
+func (o *OPA) Admission() bool { return true }
+
+func (o *OPA) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
+	review, err := toJSONValue(admissionReview(r))
 	if err != nil {
 		return nil, err
 	}
-	var out []Violation
+	var out []violation.Violation
 	for id, q := range o.queries {
 		input := map[string]any{"review": review}
-		if p, ok := params[id]; ok {
+		if p, ok := r.Parameters[id]; ok {
 			if input["parameters"], err = toJSONValue(p); err != nil {
 				return nil, err
 			}
@@ -111,7 +112,8 @@ func (o *OPA) Evaluate(ctx context.Context, object map[string]any, params map[st
 
 // admissionReview is input.review as Gatekeeper builds it from an
 // admission request; on DELETE the object is the old object.
-func admissionReview(object map[string]any, op string) map[string]any {
+func admissionReview(r Review) map[string]any {
+	object := r.Object
 	apiVersion, _ := object["apiVersion"].(string)
 	kind, _ := object["kind"].(string)
 	group, version := "", apiVersion
@@ -124,13 +126,16 @@ func admissionReview(object map[string]any, op string) map[string]any {
 	meta, _ := object["metadata"].(map[string]any)
 	review := map[string]any{
 		"kind":      map[string]any{"group": group, "version": version, "kind": kind},
-		"operation": op,
+		"operation": r.Op(),
 		"name":      meta["name"],
 		"namespace": meta["namespace"],
 		"object":    object,
 	}
-	if op == "DELETE" {
+	switch {
+	case r.Op() == "DELETE":
 		review["oldObject"] = object
+	case r.OldObject != nil:
+		review["oldObject"] = r.OldObject
 	}
 	return review
 }
@@ -198,15 +203,17 @@ func newMainQuery(name string, mods map[string]string) (*OPAConftest, error) {
 
 func (c *OPAConftest) Name() string { return c.name }
 
-func (c *OPAConftest) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
-	if op == "DELETE" {
+func (c *OPAConftest) Admission() bool { return false }
+
+func (c *OPAConftest) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
+	if r.Op() == "DELETE" {
 		return nil, nil // conftest judges files, not deletions
 	}
-	input, err := toJSONValue(object)
+	input, err := toJSONValue(r.Object)
 	if err != nil {
 		return nil, err
 	}
-	data, err := toJSONValue(map[string]any{"parameters": params})
+	data, err := toJSONValue(map[string]any{"parameters": r.Parameters})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ type CaseResult struct {
 	Case     string    // the case name
 	File     string    // the case file
 	Line     int       // the line of the case in its file
+	Engines  []string  // the engines that judged it (an engine of files cannot judge an UPDATE against its old object)
 	Failures []Failure // empty when every engine passed
 }
 

@@ -84,7 +84,7 @@ func TestSampleConstraints(t *testing.T) {
 				excludedCases++
 			}
 		}
-		got, err := g.review(ctx, c.Object, c.Operation)
+		got, err := g.review(ctx, ReviewOf(c))
 		if err != nil {
 			t.Errorf("%s:%d %s: %v", c.File, c.Line, c.Name, err)
 			continue

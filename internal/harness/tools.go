@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/render"
@@ -41,8 +43,11 @@ func NewToolEngines(s *spec.Spec, binDir, dist, work string) []Engine {
 
 func (c *ConftestCLI) Name() string { return "conftest-cli" }
 
-func (c *ConftestCLI) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
-	if op == "DELETE" {
+func (c *ConftestCLI) Admission() bool { return false }
+
+func (c *ConftestCLI) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
+	object, params := r.Object, r.Parameters
+	if r.Op() == "DELETE" {
 		return nil, nil
 	}
 	dir, err := os.MkdirTemp(c.work, "conftest-")
@@ -72,7 +77,7 @@ func (c *ConftestCLI) Evaluate(ctx context.Context, object map[string]any, param
 	if err := json.Unmarshal(out, &results); err != nil {
 		return nil, fmt.Errorf("conftest output: %v: %s", err, out)
 	}
-	var vs []Violation
+	var vs []violation.Violation
 	for _, r := range results {
 		for _, f := range r.Failures {
 			vs = append(vs, f.violation())
@@ -83,8 +88,11 @@ func (c *ConftestCLI) Evaluate(ctx context.Context, object map[string]any, param
 
 func (g *GatorCLI) Name() string { return "gator-cli" }
 
-func (g *GatorCLI) Evaluate(ctx context.Context, object map[string]any, params map[string]map[string]any, op string) ([]Violation, error) {
-	if op == "DELETE" {
+func (g *GatorCLI) Admission() bool { return false }
+
+func (g *GatorCLI) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
+	object, params := r.Object, r.Parameters
+	if r.Op() == "DELETE" {
 		return nil, nil // gator reviews objects, not deletions
 	}
 	dir, err := os.MkdirTemp(g.work, "gator-")
@@ -124,7 +132,7 @@ func (g *GatorCLI) Evaluate(ctx context.Context, object map[string]any, params m
 			return nil, fmt.Errorf("gator output: %v: %s", err, out)
 		}
 	}
-	var vs []Violation
+	var vs []violation.Violation
 	for _, r := range results {
 		vs = append(vs, r.violation())
 	}
@@ -142,8 +150,8 @@ type toolResult struct {
 	} `json:"metadata"`
 }
 
-func (r toolResult) violation() Violation {
-	return Violation{Rule: r.Metadata.Details.Rule, Field: r.Metadata.Details.Field, Message: r.Msg}
+func (r toolResult) violation() violation.Violation {
+	return violation.Violation{Rule: r.Metadata.Details.Rule, Field: r.Metadata.Details.Field, Message: r.Msg}
 }
 
 func writeYAML(path string, v any) error {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/util"
 )
@@ -23,8 +25,8 @@ func toJSONValue(v any) (any, error) {
 
 // violations reads a `violation` set from a result set, checking the shape
 // Gatekeeper and conftest require: objects with a string msg and details.
-func violations(rs rego.ResultSet) ([]Violation, error) {
-	var out []Violation
+func violations(rs rego.ResultSet) ([]violation.Violation, error) {
+	var out []violation.Violation
 	for _, r := range rs {
 		for _, e := range r.Expressions {
 			set, ok := e.Value.([]any)
@@ -43,7 +45,7 @@ func violations(rs rego.ResultSet) ([]Violation, error) {
 				details, _ := obj["details"].(map[string]any)
 				rule, _ := details["rule"].(string)
 				field, _ := details["field"].(string)
-				out = append(out, Violation{Rule: rule, Field: field, Message: msg})
+				out = append(out, violation.Violation{Rule: rule, Field: field, Message: msg})
 			}
 		}
 	}

@@ -8,10 +8,10 @@ package reference
 import (
 	"fmt"
 
+	"github.com/policygen/policygen/internal/violation"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/policygen/policygen/internal/harness"
 )
 
 // Rule ids, as policies/hostprocess.yaml names them.
@@ -27,7 +27,7 @@ const (
 )
 
 // check judges one pod spec for one rule.
-type check func(p *pod, params Params) []harness.Violation
+type check func(p *pod, params Params) []violation.Violation
 
 // checks are the rules in the order of the rules page; Evaluate reports
 // violations in this order, then in the order of the pod spec.
@@ -56,7 +56,7 @@ func Rules() []string {
 
 // Evaluate returns every violation of every rule for obj. An object of a
 // kind without a pod spec never violates.
-func Evaluate(obj runtime.Object, params Params) []harness.Violation {
+func Evaluate(obj runtime.Object, params Params) []violation.Violation {
 	spec, prefix, ok := PodSpecOf(obj)
 	if !ok {
 		return nil
@@ -66,16 +66,16 @@ func Evaluate(obj runtime.Object, params Params) []harness.Violation {
 
 // EvaluatePodSpec judges one pod spec whose JSON path in its object is
 // prefix ("spec", "spec.template.spec", ...).
-func EvaluatePodSpec(spec *corev1.PodSpec, prefix string, params Params) []harness.Violation {
+func EvaluatePodSpec(spec *corev1.PodSpec, prefix string, params Params) []violation.Violation {
 	p := newPod(spec, prefix)
-	var out []harness.Violation
+	var out []violation.Violation
 	for _, c := range checks {
 		out = append(out, c.check(p, params)...)
 	}
 	return out
 }
 
-// violation builds one violation of rule at field.
-func violation(rule, field, format string, args ...any) harness.Violation {
-	return harness.Violation{Rule: rule, Field: field, Message: fmt.Sprintf(format, args...)}
+// violated builds one violation of rule at field.
+func violated(rule, field, format string, args ...any) violation.Violation {
+	return violation.Violation{Rule: rule, Field: field, Message: fmt.Sprintf(format, args...)}
 }

@@ -3,16 +3,16 @@ package reference
 import (
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/policygen/policygen/internal/violation"
 
-	"github.com/policygen/policygen/internal/harness"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // checkResourceLimits is rule 8: HostProcess containers have nothing but
 // job-object limits around them. Ephemeral containers are not checked: the
 // API server forbids them to set resources.
-func checkResourceLimits(p *pod, params Params) []harness.Violation {
-	var out []harness.Violation
+func checkResourceLimits(p *pod, params Params) []violation.Violation {
+	var out []violation.Violation
 	for _, c := range p.hostProcessContainers() {
 		if c.ephemeral() {
 			continue
@@ -24,7 +24,7 @@ func checkResourceLimits(p *pod, params Params) []harness.Violation {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, violation(RuleResourceLimits, c.path+".resources.limits",
+			out = append(out, violated(RuleResourceLimits, c.path+".resources.limits",
 				"HostProcess container %s must set resources.limits for %s", c, strings.Join(missing, ", ")))
 		}
 	}

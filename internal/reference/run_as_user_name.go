@@ -3,7 +3,7 @@ package reference
 import (
 	"strings"
 
-	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/violation"
 )
 
 // builtinDomain is the only spelling of the domain for which the Windows
@@ -13,17 +13,17 @@ const builtinDomain = "NT AUTHORITY"
 
 // checkRunAsUserName is rule 4: every HostProcess container runs as an
 // allowed account.
-func checkRunAsUserName(p *pod, params Params) []harness.Violation {
-	var out []harness.Violation
+func checkRunAsUserName(p *pod, params Params) []violation.Violation {
+	var out []violation.Violation
 	for _, c := range p.hostProcessContainers() {
 		name, from := p.effectiveRunAsUserName(c)
 		if name == nil {
-			out = append(out, violation(RuleRunAsUserName, from,
+			out = append(out, violated(RuleRunAsUserName, from,
 				"HostProcess container %s has no runAsUserName; %s", c, allowedNames(params)))
 			continue
 		}
 		if ok, hint := userNameAllowed(*name, params); !ok {
-			out = append(out, violation(RuleRunAsUserName, from,
+			out = append(out, violated(RuleRunAsUserName, from,
 				"HostProcess container %s runs as %q, which is not allowed%s; %s", c, *name, hint, allowedNames(params)))
 		}
 	}

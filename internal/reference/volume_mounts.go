@@ -4,18 +4,18 @@ import (
 	"fmt"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/policygen/policygen/internal/violation"
 
-	"github.com/policygen/policygen/internal/harness"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // checkVolumeMounts is rule 7: named pipes and Unix domain sockets cannot be
 // mounted into a HostProcess container.
-func checkVolumeMounts(p *pod, _ Params) []harness.Violation {
+func checkVolumeMounts(p *pod, _ Params) []violation.Violation {
 	if !p.isHostProcessPod() {
 		return nil
 	}
-	var out []harness.Violation
+	var out []violation.Violation
 	for i, v := range p.spec.Volumes {
 		hp := v.HostPath
 		if hp == nil {
@@ -24,10 +24,10 @@ func checkVolumeMounts(p *pod, _ Params) []harness.Violation {
 		field := p.field(fmt.Sprintf("volumes[%d].hostPath", i))
 		switch {
 		case hp.Type != nil && *hp.Type == corev1.HostPathSocket:
-			out = append(out, violation(RuleVolumeMounts, field,
+			out = append(out, violated(RuleVolumeMounts, field,
 				"volume %q mounts a Unix domain socket (%q) into a HostProcess pod; use it through its host path", v.Name, hp.Path))
 		case isNamedPipe(hp.Path):
-			out = append(out, violation(RuleVolumeMounts, field,
+			out = append(out, violated(RuleVolumeMounts, field,
 				"volume %q mounts the named pipe %q into a HostProcess pod; use it through its host path", v.Name, hp.Path))
 		}
 	}

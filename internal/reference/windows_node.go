@@ -3,7 +3,7 @@ package reference
 import (
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/violation"
 )
 
 const (
@@ -13,20 +13,20 @@ const (
 
 // checkWindowsNode is rule 6: a HostProcess pod must be placed on Windows
 // nodes. A place that names another OS wins over one that names windows.
-func checkWindowsNode(p *pod, _ Params) []harness.Violation {
+func checkWindowsNode(p *pod, _ Params) []violation.Violation {
 	if !p.isHostProcessPod() {
 		return nil
 	}
 	s := p.spec
 	switch selected, hasSelector := s.NodeSelector[osLabel]; {
 	case s.OS != nil && string(s.OS.Name) != windows:
-		return []harness.Violation{violation(RuleWindowsNode, p.field("os.name"),
+		return []violation.Violation{violated(RuleWindowsNode, p.field("os.name"),
 			"a HostProcess pod must run on Windows, but os.name is %q", s.OS.Name)}
 	case hasSelector && selected != windows:
-		return []harness.Violation{violation(RuleWindowsNode, p.field("nodeSelector['kubernetes.io/os']"),
+		return []violation.Violation{violated(RuleWindowsNode, p.field("nodeSelector['kubernetes.io/os']"),
 			"a HostProcess pod must run on Windows, but nodeSelector kubernetes.io/os is %q", selected)}
 	case !placedOnWindows(s):
-		return []harness.Violation{violation(RuleWindowsNode, p.field("os.name"),
+		return []violation.Violation{violated(RuleWindowsNode, p.field("os.name"),
 			"a HostProcess pod must be placed on Windows nodes: set os.name: windows, nodeSelector kubernetes.io/os: windows, or a required node affinity on kubernetes.io/os In [windows]")}
 	}
 	return nil

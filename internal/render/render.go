@@ -4,9 +4,10 @@ package render
 
 import (
 	"fmt"
-	"github.com/policygen/policygen/internal/cases"
 	"sort"
 	"strings"
+
+	"github.com/policygen/policygen/internal/cases"
 
 	"github.com/policygen/policygen/internal/spec"
 )
