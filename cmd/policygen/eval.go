@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -11,76 +10,97 @@ import (
 
 	"github.com/policygen/policygen/internal/eval"
 	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/pipeline"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
-// evalCmd checks manifests against the embedded rules: exit 1 when
-// anything violates, 2 when a file could not be judged (the rest are).
-func evalCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fl := pflag.NewFlagSet("policygen eval", pflag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var o options
-	var bundle string
+var evalCmd = func() *command {
+	var in pipeline.Inputs
+	var bundle, format string
 	var params []string
-	fl.StringVar(&o.spec, "spec", "", "spec directory (default: embedded)")
-	fl.StringVar(&bundle, "bundle", "all", "the rules to apply: a bundle name or all")
-	fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'); repeatable")
-	fl.StringVar(&o.format, "format", "text", "text or json")
-	if err := fl.Parse(args); err != nil {
-		return exitInvalid
+	return &command{
+		name:    "eval",
+		args:    "FILE|DIR|-...",
+		summary: "check manifests against the rules, with no other tool installed",
+		help: `Judge every Kubernetes object in the named files (YAML or JSON, several
+documents each), directories (every *.yaml, *.yml and *.json below them) or
+standard input (-) with the rendered conftest policies, and explain each
+violation with its rule, field, message and fix.`,
+		failed: "a manifest violates a rule",
+		flags: func(fl *pflag.FlagSet) func([]string) error {
+			inputFlags(fl, &in, false)
+			fl.StringVar(&bundle, "bundle", "all", "the rules to apply: a bundle name or all")
+			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'); repeatable")
+			fl.StringVar(&format, "format", "text", "text or json")
+			return func(args []string) error {
+				if len(args) == 0 {
+					return fmt.Errorf("name the manifests to check: files, directories or - for standard input")
+				}
+				if format != "text" && format != "json" {
+					return fmt.Errorf("--format %q: use text or json", format)
+				}
+				return nil
+			}
+		},
+		run: func(e env, args []string) error {
+			s, err := pipeline.LoadSpec(in)
+			if err != nil {
+				return err
+			}
+			rules := s.RulesOf(bundle)
+			if len(rules) == 0 {
+				return &spec.Error{File: "--bundle " + bundle, Problem: "no such bundle", Fix: "use one of " + strings.Join(s.BundleNames(), ", ")}
+			}
+			byRule, err := parseParams(s, params)
+			if err != nil {
+				return err
+			}
+			policies, err := render.Conftest(s)
+			if err != nil {
+				return err
+			}
+			engine, err := harness.NewConftest(policies)
+			if err != nil {
+				return err
+			}
+			docs, problems := eval.Read(args, e.stdin)
+			findings, err := eval.Check(context.Background(), s, engine, rules, byRule, docs)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				if err := eval.PrintJSON(e.stdout, findings, problems); err != nil {
+					return err
+				}
+			} else {
+				eval.PrintText(e.stdout, findings)
+				for _, p := range problems {
+					fmt.Fprintln(e.stderr, p)
+				}
+			}
+			switch {
+			case len(problems) > 0:
+				return &unreadable{n: len(problems)}
+			case eval.Violations(findings) > 0:
+				return &violations{n: eval.Violations(findings)}
+			}
+			return nil
+		},
 	}
-	if fl.NArg() == 0 {
-		fmt.Fprintln(stderr, "policygen eval: name the manifests to check: files, directories or - for standard input")
-		return exitInvalid
-	}
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "policygen eval: --format %q: use text or json\n", o.format)
-		return exitInvalid
-	}
-	s, err := loadSpec(o)
-	if err != nil {
-		return report(err, stderr)
-	}
-	rules := s.RulesOf(bundle)
-	if len(rules) == 0 {
-		fmt.Fprintf(stderr, "policygen eval: --bundle %q: use one of %s\n", bundle, strings.Join(s.BundleNames(), ", "))
-		return exitInvalid
-	}
-	byRule, err := parseParams(s, params)
-	if err != nil {
-		return report(err, stderr)
-	}
-	policies, err := render.Conftest(s)
-	if err != nil {
-		return report(err, stderr)
-	}
-	engine, err := harness.NewConftest(policies)
-	if err != nil {
-		return report(err, stderr)
-	}
-	docs, problems := eval.Read(fl.Args(), stdin)
-	findings, err := eval.Check(context.Background(), s, engine, rules, byRule, docs)
-	if err != nil {
-		return report(err, stderr)
-	}
-	if o.format == "json" {
-		if err := eval.PrintJSON(stdout, findings, problems); err != nil {
-			return report(err, stderr)
-		}
-	} else {
-		eval.PrintText(stdout, findings)
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-	}
-	switch {
-	case eval.Violations(findings) > 0:
-		return exitFailed
-	case len(problems) > 0:
-		return exitInvalid
-	}
-	return 0
+}()
+
+// violations is the error of manifests that violate rules: exit 1.
+type violations struct{ n int }
+
+func (v *violations) Error() string { return fmt.Sprintf("%d violations", v.n) }
+
+// unreadable is the error of manifests that could not all be read: exit 2,
+// whatever the others gave, since a CI gate must not pass what it did not see.
+type unreadable struct{ n int }
+
+func (u *unreadable) Error() string {
+	return fmt.Sprintf("%d files or documents could not be judged", u.n)
 }
 
 // parseParams reads --param rule.name=value flags, checking each value

@@ -29,7 +29,7 @@ type evalJSON struct {
 func runEval(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := evalCmd(args, strings.NewReader(stdin), &out, &errOut)
+	code := run(env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut}, append([]string{"eval"}, args...))
 	return code, out.String(), errOut.String()
 }
 

@@ -103,7 +103,7 @@ func equalTrees(a, b map[string]string) bool {
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
+	code := run(env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, args)
 	return code, out.String(), errOut.String()
 }
 

@@ -26,10 +26,10 @@ const (
 )
 
 // Render returns docs/<rule>.md per rule and docs/index.md. Messages come
-// from evaluating the rendered conftest policies; pass counts from rep, in
-// the embedded engines only (those that always run), so that the docs do
-// not depend on which tools were installed.
-func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.Report, embedded []string) (render.Artifacts, error) {
+// from evaluating the rendered conftest policies, so a page shows what a
+// user sees; nothing depends on a test run (publish writes the docs only
+// after every case has passed in every engine).
+func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts) (render.Artifacts, error) {
 	eng, err := harness.NewConftest(dist)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts, rep harness.R
 		}
 		out["docs/"+r.ID+".md"] = page
 	}
-	index, err := render.Execute("docs-index.md.tmpl", indexData(s, all, rep, embedded, header))
+	index, err := render.Execute("docs-index.md.tmpl", indexData(s, all, header))
 	if err != nil {
 		return nil, err
 	}
@@ -126,54 +126,22 @@ func paramRows(r spec.Rule) ([]paramRow, error) {
 	return rows, nil
 }
 
-func indexData(s *spec.Spec, all []cases.Case, rep harness.Report, embedded []string, header string) map[string]any {
-	failedIn := map[string]map[string]bool{} // case → engine → failed
-	for _, c := range rep.Cases {
-		failedIn[c.Case] = map[string]bool{}
-		for _, f := range c.Failures {
-			for _, e := range strings.Split(f.Engine, " vs ") {
-				failedIn[c.Case][e] = true
-			}
-		}
-	}
+func indexData(s *spec.Spec, all []cases.Case, header string) map[string]any {
 	type row struct {
 		Rule          string
 		Fires, Silent int
-		Passed        []string
 	}
 	var rows []row
 	for _, r := range s.Rules {
 		rw := row{Rule: r.ID}
-		passed := make([]int, len(embedded))
 		for _, c := range all {
 			if len(c.Expect[r.ID]) == 0 {
 				rw.Silent++
-				continue
+			} else {
+				rw.Fires++
 			}
-			rw.Fires++
-			for i, e := range embedded {
-				if !failedIn[c.Name][e] {
-					passed[i]++
-				}
-			}
-		}
-		for _, p := range passed {
-			rw.Passed = append(rw.Passed, fmt.Sprintf("%d/%d", p, rw.Fires))
 		}
 		rows = append(rows, rw)
 	}
-	var total []string
-	for _, e := range embedded {
-		n := 0
-		for _, c := range all {
-			if !failedIn[c.Name][e] {
-				n++
-			}
-		}
-		total = append(total, fmt.Sprintf("%d/%d", n, len(all)))
-	}
-	return map[string]any{
-		"HeaderText": header, "Spec": s, "Matrix": rows, "Total": len(all), "TotalPassed": total,
-		"EngineNames": embedded, "Engines": strings.Join(embedded, ", "),
-	}
+	return map[string]any{"HeaderText": header, "Spec": s, "Matrix": rows, "Total": len(all)}
 }

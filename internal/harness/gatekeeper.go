@@ -105,12 +105,18 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, r Review) ([]violation.Violat
 // review sends the review as the admission webhook does: an admission
 // request, whose object is the old object on DELETE.
 func (g *Gatekeeper) review(ctx context.Context, r Review) ([]violation.Violation, error) {
-	req, err := admissionRequest(r)
-	if err != nil {
-		return nil, err
+	var review any = &target.AugmentedUnstructured{Operation: admissionv1.Delete, Source: mutationtypes.SourceTypeOriginal}
+	if r.Object != nil || r.Op() != "DELETE" {
+		// The target refuses a DELETE request without its object (the API
+		// server always sends one); a deletion of nothing is reviewed as the
+		// bare object Gatekeeper's audit and gator build.
+		req, err := admissionRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		review = &target.AugmentedReview{AdmissionRequest: req, IsAdmission: true, Source: mutationtypes.SourceTypeOriginal}
 	}
-	resp, err := g.client.Review(ctx, &target.AugmentedReview{AdmissionRequest: req, IsAdmission: true, Source: mutationtypes.SourceTypeOriginal},
-		reviews.EnforcementPoint(util.GatorEnforcementPoint))
+	resp, err := g.client.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Formats are the report formats Print knows.
@@ -38,7 +39,10 @@ func printText(w io.Writer, r Report) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "%d cases, each through %d engines (%s)\n", len(r.Cases), len(r.Engines), strings.Join(r.Engines, ", "))
+	for _, s := range r.Stats {
+		fmt.Fprintf(w, "%-14s %d judged, %d passed, %d failed, %s\n", s.Engine+":", s.Judged, s.Judged-s.Failed, s.Failed, s.Time.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "%d cases through %d engines (%s)\n", len(r.Cases), len(r.Engines), strings.Join(r.Engines, ", "))
 	fmt.Fprintf(w, "%d passed, %d failed\n", r.Passed(), r.Failed())
 }
 

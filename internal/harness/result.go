@@ -1,9 +1,20 @@
 package harness
 
+import "time"
+
 // Report is the outcome of one run: every case in every engine.
 type Report struct {
-	Engines []string     // engine names, in run order
-	Cases   []CaseResult // one per case, in case order
+	Engines []string      // engine names, in run order
+	Stats   []EngineStats // per engine, in run order
+	Cases   []CaseResult  // one per case, in case order
+}
+
+// EngineStats is what one engine did in a run.
+type EngineStats struct {
+	Engine string        // the engine's name
+	Judged int           // cases it judged (an engine of files skips UPDATEs with an old object)
+	Failed int           // cases in which it departed from the expectations
+	Time   time.Duration // time spent in its evaluations
 }
 
 // CaseResult is one case's outcome across engines.

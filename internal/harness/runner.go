@@ -3,33 +3,45 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/violation"
 )
 
-// Run judges every case in every engine, and checks that the engines agree
-// with each other violation for violation.
-func Run(ctx context.Context, all []cases.Case, engines []Engine) Report {
-	rep := Report{Engines: names(engines)}
-	for _, c := range all {
+// Run judges every case in every engine that can judge it, and checks that
+// the engines agree with each other violation for violation. When progress
+// is not nil, a line goes there as each case file is done.
+func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Writer) Report {
+	rep := Report{Engines: names(engines), Stats: make([]EngineStats, len(engines))}
+	for i, e := range engines {
+		rep.Stats[i].Engine = e.Name()
+	}
+	start := time.Now()
+	for n, c := range all {
 		res := CaseResult{Case: c.Name, File: c.File, Line: c.Line}
 		var first []violation.Violation
 		firstEngine := ""
 		r := ReviewOf(c)
-		for _, e := range engines {
+		for i, e := range engines {
 			if !Judges(e, r) {
 				continue
 			}
+			t := time.Now()
 			got, err := e.Evaluate(ctx, r)
+			rep.Stats[i].Time += time.Since(t)
+			rep.Stats[i].Judged++
+			res.Engines = append(res.Engines, e.Name())
 			if err != nil {
 				res.Failures = append(res.Failures, Failure{Engine: e.Name(), Diff: []string{"evaluation error: " + err.Error()}})
+				rep.Stats[i].Failed++
 				continue
 			}
 			if diff := judge(c, got); len(diff) > 0 {
 				res.Failures = append(res.Failures, Failure{Engine: e.Name(), Diff: diff})
+				rep.Stats[i].Failed++
 			}
-			res.Engines = append(res.Engines, e.Name())
 			if firstEngine == "" {
 				first, firstEngine = got, e.Name()
 			} else if !sameViolations(first, got) && c.Operation != "DELETE" {
@@ -40,6 +52,9 @@ func Run(ctx context.Context, all []cases.Case, engines []Engine) Report {
 			}
 		}
 		rep.Cases = append(rep.Cases, res)
+		if progress != nil && (n == len(all)-1 || all[n+1].File != c.File) {
+			fmt.Fprintf(progress, "  %d/%d cases, %s done (%s)\n", n+1, len(all), c.File, time.Since(start).Round(100*time.Millisecond))
+		}
 	}
 	return rep
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path"
 
@@ -91,7 +93,7 @@ func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) map[string]any
 		"kind":       "ConstraintTemplate",
 		"metadata": map[string]any{
 			"name":        r.TemplateName(),
-			"annotations": annotations(s, r),
+			"annotations": annotations(s, r, libs),
 			"labels":      labels(s, r),
 		},
 		"spec": map[string]any{
@@ -111,14 +113,24 @@ func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) map[string]any
 	}
 }
 
-func annotations(s *spec.Spec, r spec.Rule) map[string]any {
+// annotations describe the template. Its code digest identifies exactly
+// the Rego it runs (the rule and its libs), so that it changes only when
+// that code does.
+func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]any {
+	code := sha256.New()
+	code.Write([]byte(s.Sources[r.Rego]))
+	for _, l := range libs {
+		code.Write([]byte{0})
+		code.Write([]byte(l))
+	}
 	return map[string]any{
 		"metadata.gatekeeper.sh/title":   r.Title,
 		"metadata.gatekeeper.sh/version": s.Metadata.Version,
 		"description":                    r.Description,
 		"policygen.dev/rule":             r.ID,
 		"policygen.dev/bundle":           r.Bundle,
-		"policygen.dev/spec":             fmt.Sprintf("%s %s sha256:%s", s.Metadata.Name, s.Metadata.Version, s.Hash),
+		"policygen.dev/spec":             s.Metadata.Name + " " + s.Metadata.Version,
+		"policygen.dev/code-sha256":      hex.EncodeToString(code.Sum(nil)),
 	}
 }
 

@@ -1,0 +1,119 @@
+// Package pipeline is policygen's one flow as functions the CLI and the
+// tests call: load the spec and the cases, render every target, build the
+// engines over the rendered bytes, run every case, seal. Rendering never
+// depends on test results: what ships is a function of the spec and the
+// cases alone, and publishing is rendering gated by a passing run.
+package pipeline
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/policygen/policygen/internal/bundle"
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/docs"
+	"github.com/policygen/policygen/internal/publish"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/policies"
+	"github.com/policygen/policygen/testcases"
+)
+
+// Inputs say where the spec and the cases are; empty means embedded.
+type Inputs struct {
+	Spec  string // a spec directory, or the spec file itself
+	Cases string // a directory of case files
+}
+
+// Signing says how to sign the OPA bundle; a zero KeyFile means unsigned.
+type Signing struct {
+	KeyFile string // PEM private key (RS256, ES256) or a file holding the HS256 secret
+	Alg     string // RS256, ES256 or HS256
+	KeyID   string // the key id written into .signatures.json
+}
+
+// LoadSpec reads and validates the spec. Input problems name the files as
+// the user sees them (policies/... for the embedded spec).
+func LoadSpec(in Inputs) (*spec.Spec, error) {
+	fsys, dir, file := fs.FS(policies.FS), "policies", policies.SpecFile
+	if in.Spec != "" {
+		dir = in.Spec
+		if st, err := os.Stat(in.Spec); err == nil && !st.IsDir() {
+			dir, file = filepath.Dir(in.Spec), filepath.Base(in.Spec)
+		}
+		fsys = os.DirFS(dir)
+	}
+	s, err := spec.Load(fsys, file)
+	return s, located(err, dir)
+}
+
+// Load reads the spec and the cases.
+func Load(in Inputs) (*spec.Spec, []cases.Case, error) {
+	s, err := LoadSpec(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	fsys, dir := fs.FS(testcases.FS), "testcases"
+	if in.Cases != "" {
+		fsys, dir = os.DirFS(in.Cases), in.Cases
+	}
+	all, err := cases.Load(fsys, s)
+	return s, all, located(err, dir)
+}
+
+// Render renders every artifact that ships: each target, the OPA bundle
+// (signed when asked), the docs and the checksums.
+func Render(s *spec.Spec, all []cases.Case, sign Signing) (render.Artifacts, error) {
+	a, err := render.All(s, all)
+	if err != nil {
+		return nil, err
+	}
+	if a[render.BundlePath], err = bundle.Build(s, a.Under(render.ConftestDir)); err != nil {
+		return nil, err
+	}
+	if sign.KeyFile != "" {
+		if err := signBundle(sign, a); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := docs.Render(s, all, a)
+	if err != nil {
+		return nil, err
+	}
+	for p, b := range pages {
+		a[p] = b
+	}
+	publish.Seal(a)
+	return a, nil
+}
+
+// signBundle replaces the rendered bundle with a signed one.
+func signBundle(sign Signing, a render.Artifacts) error {
+	key, err := os.ReadFile(sign.KeyFile)
+	if err != nil {
+		return &spec.Error{File: sign.KeyFile, Problem: "cannot read the signing key: " + err.Error(), Fix: "name a PEM private key (RS256, ES256) or a file holding the HS256 secret"}
+	}
+	signed, err := bundle.Sign(a[render.BundlePath], key, sign.Alg, sign.KeyID)
+	if err != nil {
+		return &spec.Error{File: sign.KeyFile, Problem: err.Error(), Fix: "check that the key fits --signing-alg " + sign.Alg}
+	}
+	a[render.BundlePath] = signed
+	return nil
+}
+
+// located prefixes the files named by input problems with their directory.
+func located(err error, dir string) error {
+	var es spec.Errors
+	var e *spec.Error
+	switch {
+	case errors.As(err, &es):
+		for _, x := range es {
+			x.File = filepath.Join(dir, x.File)
+		}
+	case errors.As(err, &e):
+		e.File = filepath.Join(dir, e.File)
+	}
+	return err
+}
