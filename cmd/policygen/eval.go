@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/spf13/pflag"
 	yaml "go.yaml.in/yaml/v3"
 
@@ -50,7 +52,7 @@ violation with its rule, field, message and fix.`,
 			}
 			rules := s.RulesOf(bundle)
 			if len(rules) == 0 {
-				return &spec.Error{File: "--bundle " + bundle, Problem: "no such bundle", Fix: "use one of " + strings.Join(s.BundleNames(), ", ")}
+				return &problem.Error{File: "--bundle " + bundle, Problem: "no such bundle", Fix: "use one of " + strings.Join(s.BundleNames(), ", ")}
 			}
 			byRule, err := parseParams(s, params)
 			if err != nil {
@@ -108,8 +110,8 @@ func (u *unreadable) Error() string {
 func parseParams(s *spec.Spec, flags []string) (map[string]map[string]any, error) {
 	out := map[string]map[string]any{}
 	for _, f := range flags {
-		bad := func(problem string) error {
-			return &spec.Error{File: "--param " + f, Problem: problem, Fix: "write rule.name=value, e.g. hostprocess-allowed.allowedImages='[\"mcr.microsoft.com/*\"]'"}
+		bad := func(what string) error {
+			return &problem.Error{File: "--param " + f, Problem: what, Fix: "write rule.name=value, e.g. hostprocess-allowed.allowedImages='[\"mcr.microsoft.com/*\"]'"}
 		}
 		key, value, ok := strings.Cut(f, "=")
 		ruleID, name, ok2 := strings.Cut(key, ".")

@@ -10,11 +10,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"golang.org/x/term"
 
 	"github.com/policygen/policygen/internal/pipeline"
 	"github.com/policygen/policygen/internal/publish"
-	"github.com/policygen/policygen/internal/spec"
 )
 
 // Exit codes of every command.
@@ -95,7 +96,7 @@ func report(name string, err error, stderr io.Writer) int {
 	case errors.As(err, &failed), errors.As(err, &stale):
 		fmt.Fprintf(stderr, "policygen %s: %v\n", name, err)
 		return exitFailed
-	case spec.IsInvalid(err):
+	case problem.IsInvalid(err):
 		fmt.Fprintln(stderr, err)
 		return exitInvalid
 	default:

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/spf13/pflag"
 
 	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/render"
-	"github.com/policygen/policygen/internal/spec"
 )
 
 var verifyCmd = func() *command {
@@ -36,11 +37,11 @@ loads the bundle with a verification key.`,
 		run: func(e env, _ []string) error {
 			b, err := os.ReadFile(file)
 			if err != nil {
-				return &spec.Error{File: file, Problem: "cannot read the bundle: " + err.Error(), Fix: "name the bundle with --bundle"}
+				return &problem.Error{File: file, Problem: "cannot read the bundle: " + err.Error(), Fix: "name the bundle with --bundle"}
 			}
 			key, err := os.ReadFile(pub)
 			if err != nil {
-				return &spec.Error{File: pub, Problem: "cannot read the key: " + err.Error(), Fix: "name the public key with --public-key"}
+				return &problem.Error{File: pub, Problem: "cannot read the key: " + err.Error(), Fix: "name the public key with --public-key"}
 			}
 			if err := bundle.Verify(b, key, alg, keyID); err != nil {
 				return fmt.Errorf("%s: %w", file, err)

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/policygen/policygen/internal/spec"
@@ -60,7 +62,7 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 		rules[r.ID] = r
 	}
 	var all []Case
-	var errs spec.Errors
+	var errs problem.Errors
 	names := map[string]string{}
 	for _, f := range files {
 		raw, err := fs.ReadFile(fsys, f)
@@ -70,7 +72,7 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 		var doc File
 		root, err := spec.DecodeYAML(f, raw, &doc, "write cases as documented in internal/cases/cases.go")
 		if err != nil {
-			errs = append(errs, err.(spec.Errors)...)
+			errs = append(errs, err.(problem.Errors)...)
 			continue
 		}
 		lines := caseLines(root)
@@ -80,8 +82,8 @@ func Load(fsys fs.FS, s *spec.Spec) ([]Case, error) {
 			if i < len(lines) {
 				c.Line = lines[i]
 			}
-			fail := func(problem, fix string) {
-				errs = append(errs, &spec.Error{File: c.File, Line: c.Line, Problem: problem, Fix: fix})
+			fail := func(what, fix string) {
+				errs = append(errs, &problem.Error{File: c.File, Line: c.Line, Problem: what, Fix: fix})
 			}
 			if c.Name == "" {
 				fail("a case has no name", "name every case")

@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v3"
+	"github.com/policygen/policygen/internal/problem"
 
-	"github.com/policygen/policygen/internal/spec"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Document is one object of a manifest file.
@@ -36,7 +36,7 @@ func Read(paths []string, stdin io.Reader) ([]Document, []error) {
 	for _, p := range paths {
 		files, err := expand(p)
 		if err != nil {
-			errs = append(errs, &spec.Error{File: p, Problem: err.Error(), Fix: "name a readable file or directory, or - for standard input"})
+			errs = append(errs, &problem.Error{File: p, Problem: err.Error(), Fix: "name a readable file or directory, or - for standard input"})
 			continue
 		}
 		for _, f := range files {
@@ -47,7 +47,7 @@ func Read(paths []string, stdin io.Reader) ([]Document, []error) {
 				raw, err = os.ReadFile(f)
 			}
 			if err != nil {
-				errs = append(errs, &spec.Error{File: f, Problem: err.Error(), Fix: "make the file readable"})
+				errs = append(errs, &problem.Error{File: f, Problem: err.Error(), Fix: "make the file readable"})
 				continue
 			}
 			d, e := parse(f, raw)
@@ -98,7 +98,7 @@ func parse(file string, raw []byte) ([]Document, []error) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, &spec.Error{File: file, Problem: fmt.Sprintf("document %d is not valid YAML or JSON: %v", i, err), Fix: "fix the syntax; the documents before it were checked"})
+			errs = append(errs, &problem.Error{File: file, Problem: fmt.Sprintf("document %d is not valid YAML or JSON: %v", i, err), Fix: "fix the syntax; the documents before it were checked"})
 			break // the decoder cannot resynchronise after a syntax error
 		}
 		line := node.Line
@@ -107,7 +107,7 @@ func parse(file string, raw []byte) ([]Document, []error) {
 		}
 		var v any
 		if err := node.Decode(&v); err != nil {
-			errs = append(errs, &spec.Error{File: file, Line: line, Problem: fmt.Sprintf("document %d: %v", i, err), Fix: "write a Kubernetes object"})
+			errs = append(errs, &problem.Error{File: file, Line: line, Problem: fmt.Sprintf("document %d: %v", i, err), Fix: "write a Kubernetes object"})
 			continue
 		}
 		if v == nil {
@@ -115,7 +115,7 @@ func parse(file string, raw []byte) ([]Document, []error) {
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			errs = append(errs, &spec.Error{File: file, Line: line, Problem: fmt.Sprintf("document %d is not an object but %s", i, describeValue(v)), Fix: "write a Kubernetes object (a mapping with apiVersion and kind)"})
+			errs = append(errs, &problem.Error{File: file, Line: line, Problem: fmt.Sprintf("document %d is not an object but %s", i, describeValue(v)), Fix: "write a Kubernetes object (a mapping with apiVersion and kind)"})
 			continue
 		}
 		docs = append(docs, Document{File: file, Index: i, Line: line, Object: obj})

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/docs"
@@ -93,11 +95,11 @@ func Render(s *spec.Spec, all []cases.Case, sign Signing) (render.Artifacts, err
 func signBundle(sign Signing, a render.Artifacts) error {
 	key, err := os.ReadFile(sign.KeyFile)
 	if err != nil {
-		return &spec.Error{File: sign.KeyFile, Problem: "cannot read the signing key: " + err.Error(), Fix: "name a PEM private key (RS256, ES256) or a file holding the HS256 secret"}
+		return &problem.Error{File: sign.KeyFile, Problem: "cannot read the signing key: " + err.Error(), Fix: "name a PEM private key (RS256, ES256) or a file holding the HS256 secret"}
 	}
 	signed, err := bundle.Sign(a[render.BundlePath], key, sign.Alg, sign.KeyID)
 	if err != nil {
-		return &spec.Error{File: sign.KeyFile, Problem: err.Error(), Fix: "check that the key fits --signing-alg " + sign.Alg}
+		return &problem.Error{File: sign.KeyFile, Problem: err.Error(), Fix: "check that the key fits --signing-alg " + sign.Alg}
 	}
 	a[render.BundlePath] = signed
 	return nil
@@ -105,8 +107,8 @@ func signBundle(sign Signing, a render.Artifacts) error {
 
 // located prefixes the files named by input problems with their directory.
 func located(err error, dir string) error {
-	var es spec.Errors
-	var e *spec.Error
+	var es problem.Errors
+	var e *problem.Error
 	switch {
 	case errors.As(err, &es):
 		for _, x := range es {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/publish"
@@ -23,7 +25,7 @@ type EngineOptions struct {
 
 // Engines are the engines of one run and what they need cleaned up.
 type Engines struct {
-	List     []harness.Engine      // in run order: the embedded engines first
+	List     []harness.Engine     // in run order: the embedded engines first
 	Coverage *harness.OPAConftest // the engine recording coverage, when asked for
 	work     string               // the rendered tree the real tools read
 }
@@ -53,7 +55,7 @@ func BuildEngines(s *spec.Spec, a render.Artifacts, o EngineOptions) (*Engines, 
 	}
 	for _, tool := range []string{"conftest", "gator"} {
 		if _, err := os.Stat(filepath.Join(o.Tools, tool)); err != nil {
-			return nil, &spec.Error{File: o.Tools, Problem: fmt.Sprintf("no %s binary: %v", tool, err), Fix: "run `make tools` and pass the directory it prints, or leave out --tools"}
+			return nil, &problem.Error{File: o.Tools, Problem: fmt.Sprintf("no %s binary: %v", tool, err), Fix: "run `make tools` and pass the directory it prints, or leave out --tools"}
 		}
 	}
 	if e.work, err = os.MkdirTemp("", "policygen-test-"); err != nil {

@@ -12,15 +12,17 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	yaml "go.yaml.in/yaml/v3"
 )
 
 // Load reads the spec file from fsys, reads every Rego file it names, and
-// validates the whole. Errors are Errors, each naming a file, a line and a fix.
+// validates the whole. problem.Errors are problem.Errors, each naming a file, a line and a fix.
 func Load(fsys fs.FS, file string) (*Spec, error) {
 	raw, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		return nil, &Error{File: file, Problem: fmt.Sprintf("cannot read the spec: %v", err),
+		return nil, &problem.Error{File: file, Problem: fmt.Sprintf("cannot read the spec: %v", err),
 			Fix: "point --spec at a directory that holds " + path.Base(file)}
 	}
 	var s Spec
@@ -59,7 +61,7 @@ func hashOf(raw []byte, sources map[string]string) string {
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
-// yamlError turns a YAML decoding error into Errors with line numbers.
+// yamlError turns a YAML decoding error into problem.Errors with line numbers.
 func yamlError(file string, err error, fix string) error {
 	var te *yaml.TypeError
 	var msgs []string
@@ -68,9 +70,9 @@ func yamlError(file string, err error, fix string) error {
 	} else {
 		msgs = []string{err.Error()}
 	}
-	var out Errors
+	var out problem.Errors
 	for _, m := range msgs {
-		e := &Error{File: file, Problem: m, Fix: fix}
+		e := &problem.Error{File: file, Problem: m, Fix: fix}
 		if g := yamlLine.FindStringSubmatch(m); g != nil {
 			e.Line, _ = strconv.Atoi(g[1])
 			e.Problem = g[2]
@@ -81,7 +83,7 @@ func yamlError(file string, err error, fix string) error {
 }
 
 // DecodeYAML decodes raw strictly (unknown fields are errors) into v and
-// returns its node tree, for the lines of later errors. Errors are Errors
+// returns its node tree, for the lines of later errors. problem.Errors are problem.Errors
 // naming file and line; fix says what to do about an unknown field.
 func DecodeYAML(file string, raw []byte, v any, fix string) (*yaml.Node, error) {
 	var root yaml.Node
@@ -100,7 +102,7 @@ func DecodeYAML(file string, raw []byte, v any, fix string) (*yaml.Node, error) 
 // stops parsing: yaml.v3 reports the line where the enclosing construct
 // starts, which can be far from the mistake.
 func syntaxError(file string, raw []byte, err error) error {
-	e := yamlError(file, err, "write valid YAML").(Errors)[0]
+	e := yamlError(file, err, "write valid YAML").(problem.Errors)[0]
 	lines := bytes.SplitAfter(raw, []byte("\n"))
 	for n := 1; n <= len(lines); n++ {
 		var probe yaml.Node
@@ -109,7 +111,7 @@ func syntaxError(file string, raw []byte, err error) error {
 			break
 		}
 	}
-	return Errors{e}
+	return problem.Errors{e}
 }
 
 // lineOf finds the line of the node at a path of map keys and list indexes

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/open-policy-agent/opa/v1/version"
 
 	"github.com/policygen/policygen/internal/spec"
@@ -134,7 +136,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
-			if !spec.IsInvalid(err) {
+			if !problem.IsInvalid(err) {
 				t.Fatalf("error is not an input error: %v", err)
 			}
 			want := tc.want

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/policygen/policygen/internal/problem"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	yaml "go.yaml.in/yaml/v3"
 	apiextensions "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -28,12 +30,12 @@ type validator struct {
 	root *yaml.Node
 	fsys fs.FS
 	dir  string
-	errs Errors
+	errs problem.Errors
 }
 
 // fail records a problem at the spec line of the node at keys.
-func (v *validator) fail(problem, fix string, keys ...any) {
-	v.errs = append(v.errs, &Error{File: v.spec.File, Line: lineOf(v.root, keys...), Problem: problem, Fix: fix})
+func (v *validator) fail(what, fix string, keys ...any) {
+	v.errs = append(v.errs, &problem.Error{File: v.spec.File, Line: lineOf(v.root, keys...), Problem: what, Fix: fix})
 }
 
 // files lists every Rego file the spec names, with the spec path naming it.
@@ -203,8 +205,8 @@ func jsonText(v any) string {
 }
 
 // regoError records a problem at a line of a Rego file.
-func (v *validator) regoError(file string, row int, problem, fix string) {
-	v.errs = append(v.errs, &Error{File: path.Join(v.dir, file), Line: row, Problem: problem, Fix: fix})
+func (v *validator) regoError(file string, row int, what, fix string) {
+	v.errs = append(v.errs, &problem.Error{File: path.Join(v.dir, file), Line: row, Problem: what, Fix: fix})
 }
 
 // rego parses every module, checks what Gatekeeper accepts, and compiles

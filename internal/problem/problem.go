@@ -1,4 +1,8 @@
-package spec
+// Package problem is the one shape of every input problem policygen
+// reports, wherever the input came from (the spec, a case file, a
+// manifest, a flag): the file, the line where there is one, what is wrong
+// and how to fix it. The CLI exits 2 for these.
+package problem
 
 import (
 	"errors"
@@ -6,7 +10,7 @@ import (
 	"strings"
 )
 
-// Error is a problem in the spec or a file it names: where, what, and how to fix it.
+// Error is a problem in an input file: where, what, and how to fix it.
 type Error struct {
 	File    string // path of the offending file
 	Line    int    // 1-based; 0 when no line applies
