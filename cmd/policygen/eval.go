@@ -6,14 +6,13 @@ import (
 	"strings"
 
 	"github.com/policygen/policygen/internal/problem"
+	"github.com/policygen/policygen/internal/target/conftest"
 
 	"github.com/spf13/pflag"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/policygen/policygen/internal/eval"
-	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/pipeline"
-	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
@@ -58,11 +57,7 @@ violation with its rule, field, message and fix.`,
 			if err != nil {
 				return err
 			}
-			policies, err := render.Conftest(s)
-			if err != nil {
-				return err
-			}
-			engine, err := harness.NewConftest(policies)
+			engine, err := conftest.EngineFor(s)
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/policygen/policygen/internal/bundle"
-	"github.com/policygen/policygen/internal/render"
+	bundletarget "github.com/policygen/policygen/internal/target/bundle"
 )
 
 var verifyCmd = func() *command {
@@ -23,7 +23,7 @@ valid signature over exactly the files it holds, as OPA checks it when it
 loads the bundle with a verification key.`,
 		failed: "the signature is missing or invalid",
 		flags: func(fl *pflag.FlagSet) func([]string) error {
-			fl.StringVar(&file, "bundle", "dist/"+render.BundlePath, "the bundle to verify")
+			fl.StringVar(&file, "bundle", "dist/"+bundletarget.Path, "the bundle to verify")
 			fl.StringVar(&pub, "public-key", "", "the public key (PEM), or the HS256 secret file (required)")
 			fl.StringVar(&alg, "signing-alg", "RS256", "RS256, ES256 or HS256")
 			fl.StringVar(&keyID, "key-id", bundle.DefaultKeyID, "the key id the bundle was signed with")

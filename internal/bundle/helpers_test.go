@@ -16,6 +16,7 @@ import (
 
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/conftest"
 	"github.com/policygen/policygen/policies"
 )
 
@@ -27,11 +28,11 @@ func realModules(t *testing.T) (*spec.Spec, render.Artifacts) {
 	if err != nil {
 		t.Fatalf("default spec does not load:\n%v", err)
 	}
-	a, err := render.Conftest(s)
+	a, err := conftest.Render(s)
 	if err != nil {
-		t.Fatalf("render.Conftest: %v", err)
+		t.Fatalf("conftest.Render: %v", err)
 	}
-	return s, a.Under(render.ConftestDir)
+	return s, a.Under(conftest.Dir)
 }
 
 // entry is one file of a tar.gz, header and content.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/policygen/policygen/internal/target/conftest"
 	"github.com/policygen/policygen/internal/violation"
 
 	"sigs.k8s.io/yaml"
@@ -30,14 +31,14 @@ const (
 // user sees; nothing depends on a test run (publish writes the docs only
 // after every case has passed in every engine).
 func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts) (render.Artifacts, error) {
-	eng, err := harness.NewConftest(dist)
+	eng, err := conftest.NewEngine(s, dist)
 	if err != nil {
 		return nil, err
 	}
 	header := strings.TrimSpace(strings.TrimPrefix(render.Header(s, "#"), "#"))
 	out := render.Artifacts{}
 	for _, r := range s.Rules {
-		examples, err := examplesOf(eng, r, all)
+		examples, err := examplesOf(eng, s, r, all)
 		if err != nil {
 			return nil, err
 		}
@@ -69,8 +70,8 @@ type example struct {
 
 // examplesOf picks the first cases that make the rule fire, then the first
 // cases of the rule's own file in which it stays silent.
-func examplesOf(eng harness.Engine, r spec.Rule, all []cases.Case) ([]example, error) {
-	own := strings.TrimPrefix(r.ID, "hostprocess-") + ".yaml"
+func examplesOf(eng harness.Engine, s *spec.Spec, r spec.Rule, all []cases.Case) ([]example, error) {
+	own := strings.TrimPrefix(r.ID, s.Metadata.Name+"-") + ".yaml"
 	var denied, allowed []example
 	for _, c := range all {
 		if c.Operation == "DELETE" || c.OldObject != nil {

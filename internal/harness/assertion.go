@@ -11,10 +11,10 @@ import (
 	"github.com/policygen/policygen/internal/violation"
 )
 
-// judge compares an engine's violations with a case's expectations, rule by
+// Judge compares an engine's violations with a case's expectations, rule by
 // rule: each expectation must match exactly one violation of its rule and
 // no violation may be left over. It returns one line per difference.
-func judge(c cases.Case, got []violation.Violation) []string {
+func Judge(c cases.Case, got []violation.Violation) []string {
 	byRule := map[string][]violation.Violation{}
 	for _, v := range got {
 		byRule[v.Rule] = append(byRule[v.Rule], v)

@@ -12,16 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policygen/policygen/internal/pipeline"
 	"github.com/policygen/policygen/internal/violation"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/generate"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/reference"
-	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/policies"
 )
@@ -33,18 +32,15 @@ func engines(t testing.TB) []harness.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := render.All(s, nil)
+	a, err := pipeline.Render(s, nil, pipeline.Signing{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a[render.BundlePath], err = bundle.Build(s, a.Under(render.ConftestDir)); err != nil {
-		t.Fatal(err)
-	}
-	es, _, err := harness.Engines(s, a, false)
+	es, err := pipeline.BuildEngines(s, a, pipeline.EngineOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return es
+	return es.List
 }
 
 // verdict is what is compared across implementations: rule and field of

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/policygen/policygen/internal/target/gatekeeper"
 	"github.com/policygen/policygen/internal/violation"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -102,7 +103,7 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 	answers := make([][]violation.Violation, len(fx.engines))
 	for i, e := range fx.engines {
 		params := in.params
-		if _, isGatekeeper := e.(*harness.Gatekeeper); isGatekeeper && schemaErr != nil {
+		if _, isGatekeeper := e.(*gatekeeper.Engine); isGatekeeper && schemaErr != nil {
 			// A cluster would refuse such a constraint, and so must
 			// Gatekeeper's client. The Rego reads wrong-typed parameters as
 			// their defaults (and lists without their non-strings), as the

@@ -38,7 +38,7 @@ func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Wr
 				rep.Stats[i].Failed++
 				continue
 			}
-			if diff := judge(c, got); len(diff) > 0 {
+			if diff := Judge(c, got); len(diff) > 0 {
 				res.Failures = append(res.Failures, Failure{Engine: e.Name(), Diff: diff})
 				rep.Stats[i].Failed++
 			}

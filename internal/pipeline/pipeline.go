@@ -7,9 +7,13 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/policygen/policygen/internal/problem"
 
@@ -19,6 +23,7 @@ import (
 	"github.com/policygen/policygen/internal/publish"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
+	bundletarget "github.com/policygen/policygen/internal/target/bundle"
 	"github.com/policygen/policygen/policies"
 	"github.com/policygen/policygen/testcases"
 )
@@ -68,12 +73,14 @@ func Load(in Inputs) (*spec.Spec, []cases.Case, error) {
 // Render renders every artifact that ships: each target, the OPA bundle
 // (signed when asked), the docs and the checksums.
 func Render(s *spec.Spec, all []cases.Case, sign Signing) (render.Artifacts, error) {
-	a, err := render.All(s, all)
-	if err != nil {
+	if err := checkAdapters(s); err != nil {
 		return nil, err
 	}
-	if a[render.BundlePath], err = bundle.Build(s, a.Under(render.ConftestDir)); err != nil {
-		return nil, err
+	a := render.Artifacts{}
+	for _, t := range Targets {
+		if err := t.Render(s, all, a); err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name(), err)
+		}
 	}
 	if sign.KeyFile != "" {
 		if err := signBundle(sign, a); err != nil {
@@ -97,12 +104,42 @@ func signBundle(sign Signing, a render.Artifacts) error {
 	if err != nil {
 		return &problem.Error{File: sign.KeyFile, Problem: "cannot read the signing key: " + err.Error(), Fix: "name a PEM private key (RS256, ES256) or a file holding the HS256 secret"}
 	}
-	signed, err := bundle.Sign(a[render.BundlePath], key, sign.Alg, sign.KeyID)
+	signed, err := bundle.Sign(a[bundletarget.Path], key, sign.Alg, sign.KeyID)
 	if err != nil {
 		return &problem.Error{File: sign.KeyFile, Problem: err.Error(), Fix: "check that the key fits --signing-alg " + sign.Alg}
 	}
-	a[render.BundlePath] = signed
+	a[bundletarget.Path] = signed
 	return nil
+}
+
+// checkAdapters requires an adapter lib in the spec for exactly the
+// targets that read one.
+func checkAdapters(s *spec.Spec) error {
+	var errs problem.Errors
+	known := map[string]bool{}
+	for _, t := range Targets {
+		known[t.Name()] = t.Adapter()
+		if _, ok := s.Targets[t.Name()]; t.Adapter() && !ok {
+			errs = append(errs, s.Problem(fmt.Sprintf("targets has no adapter lib for target %q", t.Name()), "add targets."+t.Name()+": the Rego file where its rules find the object and the parameters", "targets"))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Targets)) {
+		if !known[name] {
+			errs = append(errs, s.Problem(fmt.Sprintf("targets names %q, which is no target that reads an adapter lib", name), "remove it; the targets are "+targetNames(), "targets", name))
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func targetNames() string {
+	var names []string
+	for _, t := range Targets {
+		names = append(names, t.Name())
+	}
+	return strings.Join(names, ", ")
 }
 
 // located prefixes the files named by input problems with their directory.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/policygen/policygen/internal/problem"
+	"github.com/policygen/policygen/internal/target/conftest"
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/harness"
@@ -25,9 +26,9 @@ type EngineOptions struct {
 
 // Engines are the engines of one run and what they need cleaned up.
 type Engines struct {
-	List     []harness.Engine     // in run order: the embedded engines first
-	Coverage *harness.OPAConftest // the engine recording coverage, when asked for
-	work     string               // the rendered tree the real tools read
+	List     []harness.Engine // in run order: the embedded engines first
+	Coverage *conftest.Engine // the engine recording coverage, when asked for
+	work     string           // the rendered tree the real tools read
 }
 
 // Close removes the files the real tools read.
@@ -42,13 +43,18 @@ func (e *Engines) Close() error {
 // sources; with Tools, the real conftest and gator judge a copy of them
 // written to a temporary directory.
 func BuildEngines(s *spec.Spec, a render.Artifacts, o EngineOptions) (*Engines, error) {
-	list, covered, err := harness.Engines(s, a, o.Coverage)
-	if err != nil {
-		return nil, err
-	}
-	e := &Engines{List: list}
-	if o.Coverage {
-		e.Coverage = covered
+	e := &Engines{}
+	for _, t := range Targets {
+		list, err := t.Engines(s, a)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name(), err)
+		}
+		for _, eng := range list {
+			if c, ok := eng.(*conftest.Engine); ok && o.Coverage && eng.Name() == "conftest" {
+				e.Coverage = c.WithCoverage()
+			}
+		}
+		e.List = append(e.List, list...)
 	}
 	if o.Tools == "" {
 		return e, nil
@@ -58,6 +64,7 @@ func BuildEngines(s *spec.Spec, a render.Artifacts, o EngineOptions) (*Engines, 
 			return nil, &problem.Error{File: o.Tools, Problem: fmt.Sprintf("no %s binary: %v", tool, err), Fix: "run `make tools` and pass the directory it prints, or leave out --tools"}
 		}
 	}
+	var err error
 	if e.work, err = os.MkdirTemp("", "policygen-test-"); err != nil {
 		return nil, err
 	}
@@ -66,7 +73,9 @@ func BuildEngines(s *spec.Spec, a render.Artifacts, o EngineOptions) (*Engines, 
 		e.Close()
 		return nil, err
 	}
-	e.List = append(e.List, harness.NewToolEngines(s, o.Tools, tree, e.work)...)
+	for _, t := range Targets {
+		e.List = append(e.List, t.Tools(s, o.Tools, tree, e.work)...)
+	}
 	return e, nil
 }
 
@@ -81,7 +90,7 @@ func CheckCoverage(e *Engines, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	harness.PrintCoverage(w, cov)
+	conftest.PrintCoverage(w, cov)
 	for _, m := range cov {
 		if strings.HasPrefix(m.File, "rules/") && m.Percent < 100 {
 			return &Failed{Reason: fmt.Sprintf("%s is %.2f%% covered; rule modules must be covered fully", m.File, m.Percent)}

@@ -9,17 +9,17 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// marshalYAML renders a Kubernetes object: marshalled with sigs.k8s.io/yaml
+// MarshalYAML renders a Kubernetes object: marshalled with sigs.k8s.io/yaml
 // (JSON field rules, sorted keys), then re-emitted so that every multi-line
 // string (the Rego) is a literal block a reviewer reads line for line.
-func marshalYAML(headerText string, obj any) ([]byte, error) {
+func MarshalYAML(headerText string, obj any) ([]byte, error) {
 	return encodeYAML(headerText, obj, literalBlocks)
 }
 
-// marshalSuite is marshalYAML with the keys that say what a test or case
+// MarshalSuite is MarshalYAML with the keys that say what a test or case
 // is (name, template, constraint, object) before its list of cases or
 // assertions, as a reader of a suite looks for them.
-func marshalSuite(headerText string, obj any) ([]byte, error) {
+func MarshalSuite(headerText string, obj any) ([]byte, error) {
 	return encodeYAML(headerText, obj, literalBlocks, keysFirst("name", "template", "constraint", "object"))
 }
 

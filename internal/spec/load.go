@@ -31,6 +31,7 @@ func Load(fsys fs.FS, file string) (*Spec, error) {
 		return nil, err
 	}
 	s.File = file
+	s.root = root
 	s.Sources = map[string]string{}
 	v := &validator{spec: &s, root: root, fsys: fsys, dir: path.Dir(file)}
 	v.readSources()

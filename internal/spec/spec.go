@@ -3,26 +3,47 @@
 // sources it names.
 package spec
 
-import "strings"
+import (
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/policygen/policygen/internal/problem"
+)
+
+// GatekeeperTarget is the target whose adapter ships inside
+// ConstraintTemplates, and so must meet Gatekeeper's rules for Rego.
+const GatekeeperTarget = "gatekeeper"
 
 // APIVersion is the spec format this policygen reads.
 const APIVersion = "policygen.dev/v1"
 
 // Spec is a loaded, validated policy spec.
 type Spec struct {
-	APIVersion string   `yaml:"apiVersion"` // must be APIVersion
-	Kind       string   `yaml:"kind"`       // must be "PolicySpec"
-	Metadata   Metadata `yaml:"metadata"`   // names and versions the policy set
-	Libs       []string `yaml:"libs"`       // shared Rego lib files, relative to the spec
-	Targets    Targets  `yaml:"targets"`    // one adapter lib per target
-	Match      []Match  `yaml:"match"`      // what the sample constraints match
-	Bundles    []Bundle `yaml:"bundles"`    // installable sets of rules; "all" is implied
-	Rules      []Rule   `yaml:"rules"`      // the rules, in publishing order
+	APIVersion string            `yaml:"apiVersion"` // must be APIVersion
+	Kind       string            `yaml:"kind"`       // must be "PolicySpec"
+	Metadata   Metadata          `yaml:"metadata"`   // names and versions the policy set
+	Libs       []string          `yaml:"libs"`       // shared Rego lib files, relative to the spec
+	Targets    map[string]string `yaml:"targets"`    // target name → its adapter lib (where its Rego finds the object and parameters)
+	Match      []Match           `yaml:"match"`      // what the sample constraints match
+	Bundles    []Bundle          `yaml:"bundles"`    // installable sets of rules; "all" is implied
+	Rules      []Rule            `yaml:"rules"`      // the rules, in publishing order
 
 	// Filled by Load, not read from YAML.
 	File    string            `yaml:"-"` // the spec's path, for messages
 	Sources map[string]string `yaml:"-"` // Rego file name (as written in the spec) → text
 	Hash    string            `yaml:"-"` // sha256 of the spec and every Rego source
+	root    *yaml.Node        // the parsed spec, for the lines of later problems
+}
+
+// Problem is a problem in the spec at the line of the node at keys (map
+// keys and list indexes), for checks made after loading.
+func (s *Spec) Problem(what, fix string, keys ...any) *problem.Error {
+	line := 0
+	if s.root != nil {
+		line = lineOf(s.root, keys...)
+	}
+	return &problem.Error{File: s.File, Line: line, Problem: what, Fix: fix}
 }
 
 // Metadata names and versions the policy set.
@@ -38,12 +59,6 @@ type Metadata struct {
 type Link struct {
 	Title string `yaml:"title"`
 	URL   string `yaml:"url"`
-}
-
-// Targets names the adapter lib of each target.
-type Targets struct {
-	Gatekeeper string `yaml:"gatekeeper"` // object from input.review, parameters from input.parameters
-	Conftest   string `yaml:"conftest"`   // object is input, parameters from data
 }
 
 // Match is one entry of a constraint's spec.match.kinds.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/policygen/policygen/internal/problem"
@@ -44,8 +46,9 @@ func (v *validator) files() (names []string, where [][]any) {
 	for i, l := range s.Libs {
 		names, where = append(names, l), append(where, []any{"libs", i})
 	}
-	names, where = append(names, s.Targets.Gatekeeper), append(where, []any{"targets", "gatekeeper"})
-	names, where = append(names, s.Targets.Conftest), append(where, []any{"targets", "conftest"})
+	for _, t := range slices.Sorted(maps.Keys(s.Targets)) {
+		names, where = append(names, s.Targets[t]), append(where, []any{"targets", t})
+	}
 	for i, r := range s.Rules {
 		names, where = append(names, r.Rego), append(where, []any{"rules", i, "rego"})
 	}
@@ -231,21 +234,26 @@ func (v *validator) rego() {
 	if len(v.errs) > 0 {
 		return
 	}
-	for _, lib := range append(append([]string{}, s.Libs...), s.Targets.Gatekeeper, s.Targets.Conftest) {
+	adapters := slices.Sorted(maps.Values(s.Targets))
+	for _, lib := range append(append([]string{}, s.Libs...), adapters...) {
 		if p := mods[lib].Package.Path.String(); !strings.HasPrefix(p, "data.lib.") {
 			v.regoError(lib, mods[lib].Package.Location.Row, fmt.Sprintf("lib package is %s", strings.TrimPrefix(p, "data.")), "put libs under package lib.… (Gatekeeper only links libs under data.lib)")
 		}
 	}
 	// Everything that ships in a template must refer to data only under
-	// data.lib and data.inventory; the conftest adapter is exempt.
-	for _, name := range append(append(append([]string{}, s.Libs...), s.Targets.Gatekeeper), ruleFiles(s)...) {
+	// data.lib and data.inventory; the other adapters are exempt.
+	inTemplates := append(append([]string{}, s.Libs...), ruleFiles(s)...)
+	if gk, ok := s.Targets[GatekeeperTarget]; ok {
+		inTemplates = append(inTemplates, gk)
+	}
+	for _, name := range inTemplates {
 		check := func(r ast.Ref) bool {
 			if !r.HasPrefix(ast.DefaultRootRef) || len(r) < 2 {
 				return false
 			}
 			head, _ := r[1].Value.(ast.String)
 			if head != "lib" && head != "inventory" {
-				v.regoError(name, r[0].Location.Row, fmt.Sprintf("%s refers to data outside data.lib and data.inventory; Gatekeeper rejects it", r), "read the object and parameters through the target adapter (data.lib.hostprocess.target)")
+				v.regoError(name, r[0].Location.Row, fmt.Sprintf("%s refers to data outside data.lib and data.inventory; Gatekeeper rejects it", r), "read the object and parameters through the target adapter lib")
 			}
 			return false
 		}
@@ -267,8 +275,8 @@ func (v *validator) rego() {
 		v.fail(err.Error(), "check the parameter defaults", "rules")
 		return
 	}
-	for i, adapter := range []string{s.Targets.Gatekeeper, s.Targets.Conftest} {
-		if err := v.compile(mods, adapter, defaults, i == 0); err != nil {
+	for _, t := range slices.Sorted(maps.Keys(s.Targets)) {
+		if err := v.compile(mods, s.Targets[t], defaults, t == GatekeeperTarget); err != nil {
 			return
 		}
 	}

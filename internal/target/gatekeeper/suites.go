@@ -1,4 +1,4 @@
-package render
+package gatekeeper
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
@@ -76,22 +78,22 @@ type gatorCase struct {
 	leftOut string // why gator cannot review it
 }
 
-// GatekeeperSuites renders, per rule, dist/gatekeeper/<id>/suite.yaml with
+// renderSuites renders, per rule, dist/gatekeeper/<id>/suite.yaml with
 // one Test per parameter set the cases give the rule, each with its
 // constraint file, and the object files the suites share. A case gator
 // cannot read is named, with the reason, in a comment atop every suite.
-func GatekeeperSuites(s *spec.Spec, all []cases.Case) (Artifacts, error) {
+func renderSuites(s *spec.Spec, all []cases.Case) (render.Artifacts, error) {
 	for _, r := range s.Rules {
 		if r.ID == objectsName {
 			return nil, fmt.Errorf("rule id %q is the name of the suites' directory of objects", r.ID)
 		}
 	}
-	out := Artifacts{}
+	out := render.Artifacts{}
 	gcs, err := caseObjects(s, all, out)
 	if err != nil {
 		return nil, err
 	}
-	header := Header(s, "#")
+	header := render.Header(s, "#")
 	for _, gc := range gcs {
 		if gc.leftOut != "" {
 			header += fmt.Sprintf("# Not in this suite: case %q (%s:%d): %s.\n", gc.Name, gc.File, gc.Line, gc.leftOut)
@@ -103,11 +105,11 @@ func GatekeeperSuites(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 			return nil, err
 		}
 		for p, obj := range constraints {
-			if out[p], err = marshalYAML(Header(s, "#"), obj); err != nil {
+			if out[p], err = render.MarshalYAML(render.Header(s, "#"), obj); err != nil {
 				return nil, fmt.Errorf("rendering %s: %w", p, err)
 			}
 		}
-		if out[SuitePath(r)], err = marshalSuite(header, st); err != nil {
+		if out[SuitePath(r)], err = render.MarshalSuite(header, st); err != nil {
 			return nil, fmt.Errorf("rendering suite of %s: %w", r.ID, err)
 		}
 	}
@@ -116,7 +118,7 @@ func GatekeeperSuites(s *spec.Spec, all []cases.Case) (Artifacts, error) {
 
 // caseObjects writes each case's object file into out and returns the
 // cases with their files, or with why they are left out.
-func caseObjects(s *spec.Spec, all []cases.Case, out Artifacts) ([]gatorCase, error) {
+func caseObjects(s *spec.Spec, all []cases.Case, out render.Artifacts) ([]gatorCase, error) {
 	names := make([]string, len(all))
 	for i, c := range all {
 		names[i] = c.Name
@@ -132,7 +134,7 @@ func caseObjects(s *spec.Spec, all []cases.Case, out Artifacts) ([]gatorCase, er
 		if c.Operation != "" {
 			doc = admissionReview(c)
 		}
-		b, err := marshalYAML(Header(s, "#"), doc)
+		b, err := render.MarshalYAML(render.Header(s, "#"), doc)
 		if err != nil {
 			return nil, fmt.Errorf("case %q: %w", c.Name, err)
 		}
@@ -173,29 +175,10 @@ func gatorMangled(b []byte) (string, bool) {
 	return "", false
 }
 
-// admissionReview wraps a case's object in the request Gatekeeper's webhook
-// receives for the case's operation, with what the harness gives the
-// Gatekeeper engine: kind, name, namespace, operation and the object. On
-// DELETE the API server sends the object as oldObject only.
+// admissionReview wraps a case in the AdmissionReview Gatekeeper's webhook
+// receives for it: the request the harness' Gatekeeper engine reviews.
 func admissionReview(c cases.Case) map[string]any {
-	u := &unstructured.Unstructured{Object: c.Object}
-	gvk := u.GroupVersionKind()
-	req := map[string]any{
-		"operation": c.Operation,
-		"kind":      map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind},
-	}
-	if n := u.GetName(); n != "" {
-		req["name"] = n
-	}
-	if ns := u.GetNamespace(); ns != "" {
-		req["namespace"] = ns
-	}
-	if c.Operation == "DELETE" {
-		req["oldObject"] = c.Object
-	} else {
-		req["object"] = c.Object
-	}
-	return map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req}
+	return map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": requestFields(harness.ReviewOf(c))}
 }
 
 // paramSet is the parameters cases give one rule: absent (the constraint
@@ -325,7 +308,7 @@ func uniqueSlugs(names []string) []string {
 	out := make([]string, len(names))
 	taken := map[string]bool{}
 	for i, n := range names {
-		base := strings.Trim(nonWord.ReplaceAllString(strings.ToLower(n), "-"), "-")
+		base := strings.Trim(render.NonWord.ReplaceAllString(strings.ToLower(n), "-"), "-")
 		if len(base) > slugMax {
 			base = strings.TrimRight(base[:slugMax], "-")
 		}

@@ -1,19 +1,19 @@
-package render
+package conftest
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
-// ConftestTestsPath is where the cases are published as Rego unit tests.
-const ConftestTestsPath = "conftest/tests/cases_test.rego"
+// testsPath is where the cases are published as Rego unit tests.
+const testsPath = "conftest/tests/cases_test.rego"
 
 // rego literals are JSON values: JSON is a subset of Rego's term syntax.
 func regoLiteral(v any) (string, error) {
@@ -26,11 +26,9 @@ func regoLiteral(v any) (string, error) {
 	return strings.TrimSpace(buf.String()), nil
 }
 
-var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
-
-// conftestTests renders one Rego test per case that conftest can judge
+// renderTests renders one Rego test per case that conftest can judge
 // (deletions are admission-only).
-func conftestTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
+func renderTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 	type count struct {
 		Rule string
 		N    int
@@ -47,7 +45,7 @@ func conftestTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 			continue
 		}
 		t := test{
-			Name:   fmt.Sprintf("%03d_%s", i+1, strings.Trim(nonWord.ReplaceAllString(strings.ToLower(c.Name), "_"), "_")),
+			Name:   fmt.Sprintf("%03d_%s", i+1, strings.Trim(render.NonWord.ReplaceAllString(strings.ToLower(c.Name), "_"), "_")),
 			Source: fmt.Sprintf("%s:%d %s", c.File, c.Line, c.Name),
 		}
 		var err error
@@ -79,5 +77,5 @@ func conftestTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 		}
 		tests = append(tests, t)
 	}
-	return Execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": Header(s, "#"), "Tests": tests})
+	return render.Execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": render.Header(s, "#"), "Tests": tests})
 }

@@ -1,10 +1,11 @@
-package harness
+package gatekeeper
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/violation"
 
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
@@ -16,7 +17,6 @@ import (
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/util"
 	admissionv1 "k8s.io/api/admission/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -29,17 +29,17 @@ import (
 // case installs with its parameters.
 const constraintName = "policygen-case"
 
-// Gatekeeper judges with Gatekeeper's own constraint framework client, Rego
+// Engine judges with Gatekeeper's own constraint framework client, Rego
 // driver and Kubernetes validation target, as `gator` builds them, over the
 // rendered ConstraintTemplates.
-type Gatekeeper struct {
+type Engine struct {
 	client gator.Client
 	kinds  map[string]string // rule id → constraint kind
 	added  map[string]string // rule id → the parameters (JSON) of its constraint
 }
 
-// NewGatekeeper adds every rendered template to a fresh client.
-func NewGatekeeper(s *spec.Spec, dist render.Artifacts) (*Gatekeeper, error) {
+// NewEngine adds every rendered template to a fresh client.
+func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
 	client, err := gator.NewOPAClient(false)
 	if err != nil {
 		return nil, fmt.Errorf("gatekeeper client: %w", err)
@@ -48,9 +48,9 @@ func NewGatekeeper(s *spec.Spec, dist render.Artifacts) (*Gatekeeper, error) {
 	if err := apis.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	g := &Gatekeeper{client: client, kinds: map[string]string{}, added: map[string]string{}}
+	g := &Engine{client: client, kinds: map[string]string{}, added: map[string]string{}}
 	for _, r := range s.Rules {
-		p := render.TemplatePath(r)
+		p := TemplatePath(r)
 		var u unstructured.Unstructured
 		if err := yaml.Unmarshal(dist[p], &u.Object); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
@@ -67,14 +67,14 @@ func NewGatekeeper(s *spec.Spec, dist render.Artifacts) (*Gatekeeper, error) {
 	return g, nil
 }
 
-func (g *Gatekeeper) Name() string { return "gatekeeper" }
+func (g *Engine) Name() string { return "gatekeeper" }
 
 // Evaluate installs one constraint per rule with the case's parameters (none
 // when the case gives none, so the defaults apply) and reviews the object as
 // an admission request.
-func (g *Gatekeeper) Admission() bool { return true }
+func (g *Engine) Admission() bool { return true }
 
-func (g *Gatekeeper) Evaluate(ctx context.Context, r Review) ([]violation.Violation, error) {
+func (g *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
 	for id, kind := range g.kinds {
 		p, given := r.Parameters[id]
 		key, err := json.Marshal(p)
@@ -104,7 +104,7 @@ func (g *Gatekeeper) Evaluate(ctx context.Context, r Review) ([]violation.Violat
 
 // review sends the review as the admission webhook does: an admission
 // request, whose object is the old object on DELETE.
-func (g *Gatekeeper) review(ctx context.Context, r Review) ([]violation.Violation, error) {
+func (g *Engine) review(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
 	var review any = &target.AugmentedUnstructured{Operation: admissionv1.Delete, Source: mutationtypes.SourceTypeOriginal}
 	if r.Object != nil || r.Op() != "DELETE" {
 		// The target refuses a DELETE request without its object (the API
@@ -123,36 +123,47 @@ func (g *Gatekeeper) review(ctx context.Context, r Review) ([]violation.Violatio
 	return resultViolations(resp), nil
 }
 
-// admissionRequest is the request the API server sends for the review.
-func admissionRequest(r Review) (*admissionv1.AdmissionRequest, error) {
-	raw := func(o map[string]any) (runtime.RawExtension, error) {
-		if o == nil {
-			return runtime.RawExtension{}, nil
-		}
-		b, err := json.Marshal(o)
-		return runtime.RawExtension{Raw: b}, err
-	}
-	obj, err := raw(r.Object)
+// admissionRequest is the request the API server sends for the review,
+// typed as the webhook decodes it.
+func admissionRequest(r harness.Review) (*admissionv1.AdmissionRequest, error) {
+	b, err := json.Marshal(requestFields(r))
 	if err != nil {
 		return nil, err
 	}
-	old := obj
-	if r.Op() != "DELETE" {
-		if old, err = raw(r.OldObject); err != nil {
-			return nil, err
-		}
+	var req admissionv1.AdmissionRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		return nil, err
 	}
-	u := unstructured.Unstructured{Object: r.Object}
+	return &req, nil
+}
+
+// requestFields are the fields of the admission request of a review, as
+// the API server fills them: kind, name, namespace, operation, the object,
+// and the old object on UPDATE. On DELETE the API server sends the object
+// deleted as oldObject only (Gatekeeper's webhook judges it as the object).
+// The gator suites carry the same fields.
+func requestFields(r harness.Review) map[string]any {
+	u := &unstructured.Unstructured{Object: r.Object}
 	gvk := u.GroupVersionKind()
-	return &admissionv1.AdmissionRequest{
-		UID:       "policygen",
-		Kind:      metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind},
-		Name:      u.GetName(),
-		Namespace: u.GetNamespace(),
-		Operation: admissionv1.Operation(r.Op()),
-		Object:    obj,
-		OldObject: old,
-	}, nil
+	req := map[string]any{
+		"operation": r.Op(),
+		"kind":      map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind},
+	}
+	if n := u.GetName(); n != "" {
+		req["name"] = n
+	}
+	if ns := u.GetNamespace(); ns != "" {
+		req["namespace"] = ns
+	}
+	switch {
+	case r.Op() == "DELETE":
+		req["oldObject"] = r.Object
+	case r.OldObject != nil:
+		req["object"], req["oldObject"] = r.Object, r.OldObject
+	default:
+		req["object"] = r.Object
+	}
+	return req
 }
 
 // resultViolations reads rule and field from each result's details.

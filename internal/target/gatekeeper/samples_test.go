@@ -1,4 +1,4 @@
-package harness
+package gatekeeper
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/render"
 )
 
@@ -25,11 +26,11 @@ func TestSampleConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := render.All(s, all)
-	if err != nil {
+	a := render.Artifacts{}
+	if err := (Target{}).Render(s, all, a); err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGatekeeper(s, a)
+	g, err := NewEngine(s, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func TestSampleConstraints(t *testing.T) {
 	samples := map[string]*unstructured.Unstructured{} // rule id → its sample constraint
 	for _, r := range s.Rules {
 		samples[r.ID] = &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(a[render.ConstraintPath(r)], &samples[r.ID].Object); err != nil {
+		if err := yaml.Unmarshal(a[ConstraintPath(r)], &samples[r.ID].Object); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,12 +85,12 @@ func TestSampleConstraints(t *testing.T) {
 				excludedCases++
 			}
 		}
-		got, err := g.review(ctx, ReviewOf(c))
+		got, err := g.review(ctx, harness.ReviewOf(c))
 		if err != nil {
 			t.Errorf("%s:%d %s: %v", c.File, c.Line, c.Name, err)
 			continue
 		}
-		if diff := judge(want, got); len(diff) > 0 {
+		if diff := harness.Judge(want, got); len(diff) > 0 {
 			t.Errorf("%s:%d %s under the sample constraints:\n  %s", c.File, c.Line, c.Name, strings.Join(diff, "\n  "))
 		}
 		reviewed++

@@ -1,4 +1,4 @@
-package render
+package conftest
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
@@ -38,10 +39,10 @@ func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	example = append([]byte(Header(s, "#")), body...)
-	readme, err = Execute("conftest-README.md.tmpl", map[string]any{
+	example = append([]byte(render.Header(s, "#")), body...)
+	readme, err = render.Execute("conftest-README.md.tmpl", map[string]any{
 		"Spec":       s,
-		"HeaderText": strings.TrimSpace(strings.TrimPrefix(Header(s, "#"), "#")),
+		"HeaderText": strings.TrimSpace(strings.TrimPrefix(render.Header(s, "#"), "#")),
 		"Example":    string(body),
 		"Params":     rows,
 	})

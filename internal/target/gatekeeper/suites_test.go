@@ -1,4 +1,4 @@
-package render
+package gatekeeper
 
 import (
 	"encoding/json"
@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
@@ -32,11 +33,11 @@ func load(t *testing.T) (*spec.Spec, []cases.Case) {
 }
 
 // rendered is every artifact, as gator reads them from a tree.
-func rendered(t *testing.T) (*spec.Spec, []cases.Case, Artifacts, fstest.MapFS) {
+func rendered(t *testing.T) (*spec.Spec, []cases.Case, render.Artifacts, fstest.MapFS) {
 	t.Helper()
 	s, all := load(t)
-	a, err := All(s, all)
-	if err != nil {
+	a := render.Artifacts{}
+	if err := (Target{}).Render(s, all, a); err != nil {
 		t.Fatal(err)
 	}
 	fsys := fstest.MapFS{}
@@ -375,11 +376,11 @@ func TestKustomizationsListNoSuites(t *testing.T) {
 
 func TestSuitesAreDeterministic(t *testing.T) {
 	s, all := load(t)
-	first, err := GatekeeperSuites(s, all)
+	first, err := renderSuites(s, all)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := GatekeeperSuites(s, all)
+	second, err := renderSuites(s, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +390,7 @@ func TestSuitesAreDeterministic(t *testing.T) {
 }
 
 func TestNoRuleNamedLikeTheObjectsDirectory(t *testing.T) {
-	_, err := GatekeeperSuites(&spec.Spec{Rules: []spec.Rule{{ID: "objects"}}}, nil)
+	_, err := renderSuites(&spec.Spec{Rules: []spec.Rule{{ID: "objects"}}}, nil)
 	if err == nil || err.Error() != `rule id "objects" is the name of the suites' directory of objects` {
 		t.Errorf("error %v", err)
 	}

@@ -1,4 +1,4 @@
-package harness
+package conftest
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ type ModuleCoverage struct {
 }
 
 // Coverage reports the coverage the engine recorded, per module, sorted by file.
-func (c *OPAConftest) Coverage() ([]ModuleCoverage, error) {
+func (c *Engine) Coverage() ([]ModuleCoverage, error) {
 	if c.cover == nil {
 		return nil, fmt.Errorf("coverage was not recorded")
 	}

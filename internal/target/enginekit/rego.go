@@ -1,4 +1,4 @@
-package harness
+package enginekit
 
 import (
 	"encoding/json"
@@ -10,8 +10,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/util"
 )
 
-// toJSONValue converts a Go value to the plain JSON shapes OPA expects.
-func toJSONValue(v any) (any, error) {
+// ToJSONValue converts a Go value to the plain JSON shapes OPA expects.
+func ToJSONValue(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -23,9 +23,9 @@ func toJSONValue(v any) (any, error) {
 	return out, nil
 }
 
-// violations reads a `violation` set from a result set, checking the shape
+// Violations reads a `violation` set from a result set, checking the shape
 // Gatekeeper and conftest require: objects with a string msg and details.
-func violations(rs rego.ResultSet) ([]violation.Violation, error) {
+func Violations(rs rego.ResultSet) ([]violation.Violation, error) {
 	var out []violation.Violation
 	for _, r := range rs {
 		for _, e := range r.Expressions {

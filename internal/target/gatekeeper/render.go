@@ -1,4 +1,4 @@
-package render
+package gatekeeper
 
 import (
 	"crypto/sha256"
@@ -6,35 +6,37 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
 
 // GatekeeperTarget is the name of Gatekeeper's Kubernetes validation target.
 const GatekeeperTarget = "admission.k8s.gatekeeper.sh"
 
-// Gatekeeper renders dist/gatekeeper: per rule a directory with its
+// renderTemplates renders dist/gatekeeper: per rule a directory with its
 // ConstraintTemplate, a sample Constraint and a kustomization listing them
 // in that order; per bundle a kustomization of its rules' directories.
 // (kustomize loads files only from below a kustomization, so each rule's
 // files live in a directory of their own that bundles can share.)
-func Gatekeeper(s *spec.Spec) (Artifacts, error) {
+func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 	libs, err := TemplateLibs(s)
 	if err != nil {
 		return nil, err
 	}
-	out := Artifacts{}
+	out := render.Artifacts{}
 	for _, r := range s.Rules {
-		tmpl, err := marshalYAML(Header(s, "#"), ConstraintTemplate(s, r, libs))
+		tmpl, err := render.MarshalYAML(render.Header(s, "#"), ConstraintTemplate(s, r, libs))
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
 		out[TemplatePath(r)] = tmpl
-		c, err := marshalYAML(Header(s, "#"), SampleConstraint(s, r))
+		c, err := render.MarshalYAML(render.Header(s, "#"), SampleConstraint(s, r))
 		if err != nil {
 			return nil, fmt.Errorf("rendering constraint of %s: %w", r.ID, err)
 		}
 		out[ConstraintPath(r)] = c
-		k, err := marshalYAML(Header(s, "#"), kustomization(r.ID, []string{"template.yaml", "constraint.yaml"}))
+		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(r.ID, []string{"template.yaml", "constraint.yaml"}))
 		if err != nil {
 			return nil, err
 		}
@@ -45,7 +47,7 @@ func Gatekeeper(s *spec.Spec) (Artifacts, error) {
 		for _, r := range s.RulesOf(b) {
 			dirs = append(dirs, "../"+r.ID)
 		}
-		k, err := marshalYAML(Header(s, "#"), kustomization(s.Metadata.Name+"-"+b, dirs))
+		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(s.Metadata.Name+"-"+b, dirs))
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +69,7 @@ func TemplateLibs(s *spec.Spec) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(append(s.LibSources(), s.Sources[s.Targets.Gatekeeper]), defaults), nil
+	return append(append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]]), defaults), nil
 }
 
 // ConstraintTemplate is the templates.gatekeeper.sh/v1 object of a rule.

@@ -1,0 +1,17 @@
+package pipeline
+
+import (
+	"github.com/policygen/policygen/internal/target"
+	"github.com/policygen/policygen/internal/target/bundle"
+	"github.com/policygen/policygen/internal/target/conftest"
+	"github.com/policygen/policygen/internal/target/gatekeeper"
+)
+
+// Targets are every output policygen renders, in rendering order (a
+// target may read what the targets before it rendered: the bundle packs
+// the conftest modules). Adding a target is one line here.
+var Targets = []target.Target{
+	gatekeeper.Target{},
+	conftest.Target{},
+	bundle.Target{},
+}

@@ -1,0 +1,122 @@
+package conftest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/enginekit"
+	"github.com/policygen/policygen/internal/violation"
+)
+
+// Engine judges with embedded OPA over conftest-shaped modules, with the
+// raw object as input and the parameters as data, the way `conftest test
+// -p dist/conftest --data params.yaml` does.
+type Engine struct {
+	name    string
+	dataKey string // where --data puts the parameters: data.<dataKey>.parameters
+	store   storage.Store
+	query   rego.PreparedEvalQuery
+	modules map[string]string
+	cover   *cover.Cover // nil unless coverage was asked for
+}
+
+// NewEngine prepares data.main.violation over the rendered conftest
+// policy directory.
+func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
+	mods := map[string]string{}
+	for p, b := range dist.Under(Dir) {
+		if strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego") {
+			mods[p] = string(b)
+		}
+	}
+	return NewModulesEngine("conftest", s, mods)
+}
+
+// NewModulesEngine prepares data.main.violation over the given modules
+// (path → text), as conftest and OPA load them; name names the engine.
+func NewModulesEngine(name string, s *spec.Spec, mods map[string]string) (*Engine, error) {
+	if len(mods) == 0 {
+		return nil, fmt.Errorf("%s: no Rego modules rendered", name)
+	}
+	store := inmem.New()
+	opts := []func(*rego.Rego){
+		rego.Query("data.main.violation"),
+		rego.SetRegoVersion(ast.RegoV1),
+		rego.StrictBuiltinErrors(true),
+		rego.Store(store),
+	}
+	for p, m := range mods {
+		opts = append(opts, rego.Module(p, m))
+	}
+	q, err := rego.New(opts...).PrepareForEval(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Engine{name: name, dataKey: DataKey(s), store: store, query: q, modules: mods}, nil
+}
+
+// DataKey is the top-level key of the data a user gives conftest with
+// --data: the policy set's name.
+func DataKey(s *spec.Spec) string { return s.Metadata.Name }
+
+// WithCoverage makes the engine record which Rego lines its evaluations reach.
+func (c *Engine) WithCoverage() *Engine {
+	c.cover = cover.New()
+	return c
+}
+
+func (c *Engine) Name() string { return c.name }
+
+func (c *Engine) Admission() bool { return false }
+
+func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
+	if r.Op() == "DELETE" {
+		return nil, nil // conftest judges files, not deletions
+	}
+	input, err := enginekit.ToJSONValue(r.Object)
+	if err != nil {
+		return nil, err
+	}
+	data, err := enginekit.ToJSONValue(map[string]any{"parameters": r.Parameters})
+	if err != nil {
+		return nil, err
+	}
+	// Parameters live in the store for one evaluation, as --data puts them.
+	txn, err := c.store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return nil, err
+	}
+	defer c.store.Abort(ctx, txn)
+	if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{c.dataKey}, data); err != nil {
+		return nil, err
+	}
+	opts := []rego.EvalOption{rego.EvalInput(input), rego.EvalTransaction(txn)}
+	if c.cover != nil {
+		opts = append(opts, rego.EvalQueryTracer(c.cover))
+	}
+	rs, err := c.query.Eval(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return enginekit.Violations(rs)
+}
+
+// EngineFor renders the conftest policies of the spec in memory and
+// prepares the engine over them: what `policygen eval` judges with.
+func EngineFor(s *spec.Spec) (*Engine, error) {
+	files, err := Render(s)
+	if err != nil {
+		return nil, err
+	}
+	return NewEngine(s, files)
+}
