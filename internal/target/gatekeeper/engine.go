@@ -34,8 +34,8 @@ const constraintName = "policygen-case"
 // rendered ConstraintTemplates.
 type Engine struct {
 	client gator.Client
-	kinds  map[string]string // rule id → constraint kind
-	added  map[string]string // rule id → the parameters (JSON) of its constraint
+	rules  map[string]spec.Rule // rule id → rule
+	added  map[string]string    // rule id → the parameters (JSON) of its constraint
 }
 
 // NewEngine adds every rendered template to a fresh client.
@@ -48,7 +48,7 @@ func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
 	if err := apis.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	g := &Engine{client: client, kinds: map[string]string{}, added: map[string]string{}}
+	g := &Engine{client: client, rules: map[string]spec.Rule{}, added: map[string]string{}}
 	for _, r := range s.Rules {
 		p := TemplatePath(r)
 		var u unstructured.Unstructured
@@ -62,7 +62,7 @@ func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
 		if _, err := client.AddTemplate(context.Background(), tmpl); err != nil {
 			return nil, fmt.Errorf("%s: Gatekeeper rejects the template: %w", p, err)
 		}
-		g.kinds[r.ID] = r.Kind
+		g.rules[r.ID] = r
 	}
 	return g, nil
 }
@@ -75,7 +75,7 @@ func (g *Engine) Name() string { return "gatekeeper" }
 func (g *Engine) Admission() bool { return true }
 
 func (g *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
-	for id, kind := range g.kinds {
+	for id, rule := range g.rules {
 		p, given := r.Parameters[id]
 		key, err := json.Marshal(p)
 		if err != nil {
@@ -84,18 +84,13 @@ func (g *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 		if prev, ok := g.added[id]; ok && prev == string(key) {
 			continue // the constraint already carries these parameters
 		}
-		c := map[string]any{
-			"apiVersion": "constraints.gatekeeper.sh/v1beta1",
-			"kind":       kind,
-			"metadata":   map[string]any{"name": constraintName},
-			"spec":       map[string]any{},
-		}
+		c := Constraint{Name: constraintName}
 		if given {
-			c["spec"] = map[string]any{"parameters": p}
+			c.Parameters = p
 		}
-		if _, err := g.client.AddConstraint(ctx, &unstructured.Unstructured{Object: c}); err != nil {
+		if _, err := g.client.AddConstraint(ctx, c.Of(rule)); err != nil {
 			delete(g.added, id)
-			return nil, fmt.Errorf("constraint %s: %w", kind, err)
+			return nil, fmt.Errorf("constraint %s: %w", rule.Kind, err)
 		}
 		g.added[id] = string(key)
 	}

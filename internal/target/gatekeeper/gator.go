@@ -39,17 +39,12 @@ func (g *GatorCLI) Evaluate(ctx context.Context, r harness.Review) ([]violation.
 	args := []string{"test", "-o", "json"}
 	for _, r := range g.spec.Rules {
 		args = append(args, "-f", filepath.Join(g.dist, filepath.FromSlash(TemplatePath(r))))
-		c := map[string]any{
-			"apiVersion": "constraints.gatekeeper.sh/v1beta1",
-			"kind":       r.Kind,
-			"metadata":   map[string]any{"name": constraintName},
-			"spec":       map[string]any{},
-		}
+		c := Constraint{Name: constraintName}
 		if p, ok := params[r.ID]; ok {
-			c["spec"] = map[string]any{"parameters": p}
+			c.Parameters = p
 		}
 		f := filepath.Join(dir, r.ID+".yaml")
-		if err := enginekit.WriteYAML(f, c); err != nil {
+		if err := enginekit.WriteYAML(f, c.Of(r).Object); err != nil {
 			return nil, err
 		}
 		args = append(args, "-f", f)

@@ -3,8 +3,17 @@ package gatekeeper
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+
+	templatesv1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1"
+	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/render"
@@ -26,12 +35,20 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 	}
 	out := render.Artifacts{}
 	for _, r := range s.Rules {
-		tmpl, err := render.MarshalYAML(render.Header(s, "#"), ConstraintTemplate(s, r, libs))
+		typed, err := ConstraintTemplate(s, r, libs)
+		if err != nil {
+			return nil, fmt.Errorf("template of %s: %w", r.ID, err)
+		}
+		obj, err := object(typed)
+		if err != nil {
+			return nil, err
+		}
+		tmpl, err := render.MarshalYAML(render.Header(s, "#"), obj)
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
 		out[TemplatePath(r)] = tmpl
-		c, err := render.MarshalYAML(render.Header(s, "#"), SampleConstraint(s, r))
+		c, err := render.MarshalYAML(render.Header(s, "#"), SampleConstraint(s, r).Object)
 		if err != nil {
 			return nil, fmt.Errorf("rendering constraint of %s: %w", r.ID, err)
 		}
@@ -72,60 +89,79 @@ func TemplateLibs(s *spec.Spec) ([]string, error) {
 	return append(append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]]), defaults), nil
 }
 
-// ConstraintTemplate is the templates.gatekeeper.sh/v1 object of a rule.
-func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) map[string]any {
-	names := map[string]any{"kind": r.Kind}
-	crd := map[string]any{"names": names}
+// ConstraintTemplate is the templates.gatekeeper.sh/v1 object of a rule,
+// built as Gatekeeper's own type: its CRD names the rule's kind and takes
+// the rule's parameters with their schemas, its one target runs the
+// rule's Rego (v1) with the libs.
+func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) (*templatesv1.ConstraintTemplate, error) {
+	crd := templatesv1.CRDSpec{Names: templatesv1.Names{Kind: r.Kind}}
 	if len(r.Parameters) > 0 {
-		props := map[string]any{}
+		props := map[string]apiextensionsv1.JSONSchemaProps{}
 		for _, p := range r.Parameters {
 			schema := map[string]any{"description": p.Description}
-			for k, v := range p.Schema {
-				schema[k] = v
+			maps.Copy(schema, p.Schema)
+			var prop apiextensionsv1.JSONSchemaProps
+			if err := convert(schema, &prop); err != nil {
+				return nil, fmt.Errorf("schema of parameter %s: %w", p.Name, err)
 			}
-			props[p.Name] = schema
+			props[p.Name] = prop
 		}
-		crd["validation"] = map[string]any{"openAPIV3Schema": map[string]any{
-			"type":       "object",
-			"properties": props,
-		}}
+		crd.Validation = &templatesv1.Validation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object", Properties: props}}
 	}
-	return map[string]any{
-		"apiVersion": "templates.gatekeeper.sh/v1",
-		"kind":       "ConstraintTemplate",
-		"metadata": map[string]any{
-			"name":        r.TemplateName(),
-			"annotations": annotations(s, r, libs),
-			"labels":      labels(s, r),
+	return &templatesv1.ConstraintTemplate{
+		TypeMeta: metav1.TypeMeta{APIVersion: templatesv1.SchemeGroupVersion.String(), Kind: "ConstraintTemplate"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        r.TemplateName(),
+			Annotations: annotations(s, r, libs),
+			Labels:      labels(s, r),
 		},
-		"spec": map[string]any{
-			"crd": map[string]any{"spec": crd},
-			"targets": []any{map[string]any{
-				"target": GatekeeperTarget,
-				"code": []any{map[string]any{
-					"engine": "Rego",
-					"source": map[string]any{
-						"version": "v1",
-						"rego":    s.Sources[r.Rego],
-						"libs":    libs,
-					},
+		Spec: templatesv1.ConstraintTemplateSpec{
+			CRD: templatesv1.CRD{Spec: crd},
+			Targets: []templatesv1.Target{{
+				Target: GatekeeperTarget,
+				Code: []templatesv1.Code{{
+					Engine: "Rego",
+					Source: &templates.Anything{Value: map[string]any{"version": "v1", "rego": s.Sources[r.Rego], "libs": libs}},
 				}},
 			}},
 		},
+	}, nil
+}
+
+// convert copies a JSON-shaped value into a typed one.
+func convert(from, to any) error {
+	b, err := json.Marshal(from)
+	if err != nil {
+		return err
 	}
+	return json.Unmarshal(b, to)
+}
+
+// object is a typed Kubernetes object as the map it is published as,
+// without the fields only a cluster fills (status, creationTimestamp).
+func object(typed any) (map[string]any, error) {
+	var m map[string]any
+	if err := convert(typed, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if meta, ok := m["metadata"].(map[string]any); ok {
+		delete(meta, "creationTimestamp")
+	}
+	return m, nil
 }
 
 // annotations describe the template. Its code digest identifies exactly
 // the Rego it runs (the rule and its libs), so that it changes only when
 // that code does.
-func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]any {
+func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]string {
 	code := sha256.New()
 	code.Write([]byte(s.Sources[r.Rego]))
 	for _, l := range libs {
 		code.Write([]byte{0})
 		code.Write([]byte(l))
 	}
-	return map[string]any{
+	return map[string]string{
 		"metadata.gatekeeper.sh/title":   r.Title,
 		"metadata.gatekeeper.sh/version": s.Metadata.Version,
 		"description":                    r.Description,
@@ -136,37 +172,36 @@ func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]any {
 	}
 }
 
-func labels(s *spec.Spec, r spec.Rule) map[string]any {
-	return map[string]any{
+func labels(s *spec.Spec, r spec.Rule) map[string]string {
+	return map[string]string{
 		"policygen.dev/policy-set": s.Metadata.Name,
 		"policygen.dev/bundle":     r.Bundle,
 	}
 }
 
 // SampleConstraint matches every pod-bearing kind with the default parameters.
-func SampleConstraint(s *spec.Spec, r spec.Rule) map[string]any {
+func SampleConstraint(s *spec.Spec, r spec.Rule) *unstructured.Unstructured {
 	var kinds []any
 	for _, m := range s.Match {
-		kinds = append(kinds, map[string]any{"apiGroups": m.APIGroups, "kinds": m.Kinds})
+		kinds = append(kinds, map[string]any{"apiGroups": toAny(m.APIGroups), "kinds": toAny(m.Kinds)})
 	}
 	match := map[string]any{"kinds": kinds}
 	if r.SampleConstraint != nil && len(r.SampleConstraint.ExcludedNamespaces) > 0 {
-		match["excludedNamespaces"] = r.SampleConstraint.ExcludedNamespaces
+		match["excludedNamespaces"] = toAny(r.SampleConstraint.ExcludedNamespaces)
 	}
-	specPart := map[string]any{"match": match}
+	c := Constraint{Name: r.ID, Match: match, Annotations: map[string]string{"description": r.Title}, Labels: labels(s, r)}
 	if len(r.Parameters) > 0 {
-		specPart["parameters"] = r.Defaults()
+		c.Parameters = r.Defaults()
 	}
-	return map[string]any{
-		"apiVersion": "constraints.gatekeeper.sh/v1beta1",
-		"kind":       r.Kind,
-		"metadata": map[string]any{
-			"name":        r.ID,
-			"annotations": map[string]any{"description": r.Title},
-			"labels":      labels(s, r),
-		},
-		"spec": specPart,
+	return c.Of(r)
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
 	}
+	return out
 }
 
 // kustomization lists resources in the order given (fifo): a template

@@ -264,16 +264,11 @@ func paramsOf(c cases.Case, r spec.Rule) (paramSet, error) {
 // caseConstraint is the constraint the harness installs for a case: the
 // parameters, and no match, so that every object is judged.
 func caseConstraint(r spec.Rule, ps paramSet) map[string]any {
-	specPart := map[string]any{}
+	c := Constraint{Name: r.ID}
 	if ps.given {
-		specPart["parameters"] = ps.params
+		c.Parameters = ps.params
 	}
-	return map[string]any{
-		"apiVersion": "constraints.gatekeeper.sh/v1beta1",
-		"kind":       r.Kind,
-		"metadata":   map[string]any{"name": r.ID},
-		"spec":       specPart,
-	}
+	return c.Of(r).Object
 }
 
 // assertions are the exact number of the rule's violations, then per
