@@ -45,6 +45,13 @@ type Expectation struct {
 	re *regexp.Regexp
 }
 
+// NewExpectation is an expectation of a violation at field (any field when
+// empty) whose message matches the regular expression message.
+func NewExpectation(field, message string) (Expectation, error) {
+	re, err := regexp.Compile(message)
+	return Expectation{Message: message, Field: field, re: re}, err
+}
+
 // Pattern is the compiled Message.
 func (e Expectation) Pattern() *regexp.Regexp { return e.re }
 

@@ -58,12 +58,20 @@ func jsonReport(r Report) any {
 		Passed   bool      `json:"passed"`
 		Failures []failure `json:"failures,omitempty"`
 	}
+	type engine struct {
+		Name   string `json:"name"`
+		Judged int    `json:"judged"`
+		Failed int    `json:"failed"`
+	}
 	out := struct {
-		Engines []string     `json:"engines"`
+		Engines []engine     `json:"engines"`
 		Passed  int          `json:"passed"`
 		Failed  int          `json:"failed"`
 		Cases   []caseResult `json:"cases"`
-	}{Engines: r.Engines, Passed: r.Passed(), Failed: r.Failed()}
+	}{Engines: []engine{}, Passed: r.Passed(), Failed: r.Failed()}
+	for _, s := range r.Stats {
+		out.Engines = append(out.Engines, engine{s.Engine, s.Judged, s.Failed})
+	}
 	for _, c := range r.Cases {
 		cr := caseResult{Name: c.Case, File: c.File, Line: c.Line, Passed: len(c.Failures) == 0}
 		for _, f := range c.Failures {
