@@ -49,8 +49,8 @@ func manifest(s *spec.Spec, modules []opabundle.ModuleFile) (opabundle.Manifest,
 }
 
 // packageRoots returns the smallest set of roots that holds every module's
-// package: a root that lies under another is dropped ("lib/hostprocess/target"
-// under "lib/hostprocess"). Sorted.
+// package: a root that lies under another is dropped ("lib/set/target"
+// under "lib/set"). Sorted.
 func packageRoots(modules []opabundle.ModuleFile) ([]string, error) {
 	var all []string
 	for _, m := range modules {

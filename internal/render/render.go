@@ -59,7 +59,7 @@ func Header(s *spec.Spec, comment string) string {
 
 // Execute runs one of the embedded text templates.
 func Execute(name string, data any) ([]byte, error) {
-	t, err := template.ParseFS(templates.FS, name)
+	t, err := template.New(name).Option("missingkey=error").ParseFS(templates.FS, name)
 	if err != nil {
 		return nil, err
 	}

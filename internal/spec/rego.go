@@ -31,7 +31,7 @@ func GatekeeperCapabilities() (*ast.Capabilities, error) {
 const DefaultsFile = "rego/lib/defaults.rego"
 
 // DefaultsModule renders the parameter defaults of every rule as a Rego lib
-// (package lib.hostprocess.defaults), so the spec stays their only source.
+// (package lib.<set>.defaults), so the spec stays their only source.
 func DefaultsModule(s *Spec) (string, error) {
 	type ruleDefaults struct{ ID, JSON string }
 	var rules []ruleDefaults

@@ -99,6 +99,10 @@ type SampleConstraint struct {
 	ExcludedNamespaces []string `yaml:"excludedNamespaces"`
 }
 
+// RegoName is the policy set's name as a Rego identifier: the package of
+// its generated libs (lib.<name>.defaults) and the key of its data.
+func (m Metadata) RegoName() string { return strings.ReplaceAll(m.Name, "-", "_") }
+
 // TemplateName is the ConstraintTemplate's name: the kind in lower case.
 func (r Rule) TemplateName() string { return strings.ToLower(r.Kind) }
 

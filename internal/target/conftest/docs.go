@@ -35,7 +35,7 @@ func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
 			rows = append(rows, row{r.ID, p.Name, string(d), strings.ReplaceAll(p.Description, "\n", " ")})
 		}
 	}
-	body, err := yaml.Marshal(map[string]any{"hostprocess": map[string]any{"parameters": params}})
+	body, err := yaml.Marshal(map[string]any{DataKey(s): map[string]any{"parameters": params}})
 	if err != nil {
 		return nil, nil, err
 	}

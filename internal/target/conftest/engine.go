@@ -66,8 +66,8 @@ func NewModulesEngine(name string, s *spec.Spec, mods map[string]string) (*Engin
 }
 
 // DataKey is the top-level key of the data a user gives conftest with
-// --data: the policy set's name.
-func DataKey(s *spec.Spec) string { return s.Metadata.Name }
+// --data: the policy set's name, as its Rego adapter reads it.
+func DataKey(s *spec.Spec) string { return s.Metadata.RegoName() }
 
 // WithCoverage makes the engine record which Rego lines its evaluations reach.
 func (c *Engine) WithCoverage() *Engine {

@@ -6,7 +6,10 @@
 package conftest
 
 import (
+	"fmt"
 	"path/filepath"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/harness"
@@ -31,6 +34,13 @@ func (Target) Render(s *spec.Spec, all []cases.Case, a render.Artifacts) error {
 		return err
 	}
 	a[testsPath] = tests
+	// The rule modules were compiled when the spec loaded; the generated
+	// modules are checked here, so that nothing unparsable ships.
+	for _, p := range []string{testsPath, conftestMain} {
+		if _, err := ast.ParseModuleWithOpts(p, string(a[p]), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
+			return fmt.Errorf("generated %s does not parse: %w", p, err)
+		}
+	}
 	return nil
 }
 

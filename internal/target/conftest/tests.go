@@ -77,5 +77,5 @@ func renderTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 		}
 		tests = append(tests, t)
 	}
-	return render.Execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": render.Header(s, "#"), "Tests": tests})
+	return render.Execute("conftest-cases_test.rego.tmpl", map[string]any{"Header": render.Header(s, "#"), "Spec": s, "Tests": tests})
 }

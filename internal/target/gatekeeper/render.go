@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
