@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
@@ -58,6 +59,17 @@ func Decode(u map[string]any) (runtime.Object, error) {
 		prefix = "spec.template.spec" // a ReplicationController without a template
 	}
 	at := strings.Split(prefix, ".")
+	if where, ok := emptyNames(get(in, at), at); !ok {
+		return nil, fmt.Errorf("the typed form cannot tell the name \"\" at %s from a missing one", pathText(where))
+	}
+	if meta, metaPrefix, ok := PodMetaOf(obj); ok {
+		annotations, _ := get(in, strings.Split(metaPrefix+".annotations", ".")).(map[string]any)
+		raw, present := annotations[InheritUserAnnotation]
+		typed, typedPresent := meta.Annotations[InheritUserAnnotation]
+		if s, _ := raw.(string); present != typedPresent || s != typed {
+			return nil, fmt.Errorf("the typed form differs at %s.annotations[%q]", metaPrefix, InheritUserAnnotation)
+		}
+	}
 	spec, typed := prune(get(in, at)), prune(get(back, at))
 	if isEmpty(spec) && isEmpty(typed) {
 		return obj, nil // no pod spec, or an empty one: nothing to judge either way
@@ -66,6 +78,35 @@ func Decode(u map[string]any) (runtime.Object, error) {
 		return nil, fmt.Errorf("the typed form differs at %s", pathText(where))
 	}
 	return obj, nil
+}
+
+// emptyNames finds a volume or volumeMounts entry whose name is written as
+// "": the typed form holds it as it holds a missing name, but rule 7 reads
+// a written "" as a name that a mount of "" names.
+func emptyNames(spec any, at []string) ([]string, bool) {
+	s, _ := spec.(map[string]any)
+	named := func(list any, at []string) ([]string, bool) {
+		entries, _ := list.([]any)
+		for i, e := range entries {
+			if m, ok := e.(map[string]any); ok && m["name"] == "" {
+				return join(at, fmt.Sprint(i), "name"), false
+			}
+		}
+		return nil, true
+	}
+	if where, ok := named(s["volumes"], join(at, "volumes")); !ok {
+		return where, false
+	}
+	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		entries, _ := s[list].([]any)
+		for i, e := range entries {
+			c, _ := e.(map[string]any)
+			if where, ok := named(c["volumeMounts"], join(at, list, fmt.Sprint(i), "volumeMounts")); !ok {
+				return where, false
+			}
+		}
+	}
+	return nil, true
 }
 
 // Typed converts an unstructured pod-bearing object to its typed form, as a
@@ -159,7 +200,11 @@ func isEmpty(v any) bool {
 // first difference.
 func sameForRules(in, back any, at []string) ([]string, bool) {
 	if quantity(at) {
-		if in == nil || back == nil {
+		// The typed form writes quantities in canonical form: the value
+		// must be the same.
+		a, errA := parsedQuantity(in)
+		b, errB := parsedQuantity(back)
+		if errA != nil || errB != nil || a.Cmp(b) != 0 {
 			return at, false
 		}
 		return nil, true
@@ -197,6 +242,18 @@ func sameForRules(in, back any, at []string) ([]string, bool) {
 		return nil, true
 	}
 	return at, in == back
+}
+
+// parsedQuantity reads a limit or request as written: a string, or a JSON
+// number as its JSON text.
+func parsedQuantity(v any) (resource.Quantity, error) {
+	switch t := v.(type) {
+	case string:
+		return resource.ParseQuantity(t)
+	case int64, float64:
+		return resource.ParseQuantity(jsonText(t))
+	}
+	return resource.Quantity{}, fmt.Errorf("not a quantity: %v", v)
 }
 
 // quantity: at is a resource limit or request.
@@ -253,4 +310,4 @@ func pathText(at []string) string {
 	return b.String()
 }
 
-func join(at []string, k string) []string { return append(append([]string{}, at...), k) }
+func join(at []string, k ...string) []string { return append(append([]string{}, at...), k...) }
