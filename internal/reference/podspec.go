@@ -84,6 +84,13 @@ var podSpecPaths = map[string]struct{ spec, meta string }{
 	"CronJob":               {"spec.jobTemplate.spec.template.spec", "spec.jobTemplate.spec.template.metadata"},
 }
 
+// PodSpecPaths returns the paths of the pod spec and of the pod metadata in
+// an object of kind ("spec.template.spec", "spec.template.metadata").
+func PodSpecPaths(kind string) (spec, meta string, ok bool) {
+	p, ok := podSpecPaths[kind]
+	return p.spec, p.meta, ok
+}
+
 // container is one entry of containers, initContainers or
 // ephemeralContainers, with where it sits.
 type container struct {
