@@ -37,10 +37,14 @@ func HasPodSpec(kind string) bool { return newOfKind[kind] != nil }
 // an error when that form would not be judged as the object is: a kind
 // without a pod spec, a value of the wrong type, or a pod spec that the
 // typed form does not hold as written (an unknown or misspelt field, a
-// value it reads differently). The last is found by encoding the typed form
-// again and comparing its pod spec with the object's (see sameForRules), so
-// that whatever Decode accepts, the rules read alike in both forms: they
-// read nothing but the kind and the pod spec.
+// value it reads differently, a volume or volumeMounts name written as "",
+// an inherit-user annotation the typed form holds otherwise). The pod spec
+// is checked by encoding the typed form again and comparing it with the
+// object's (see sameForRules), so that whatever Decode accepts, the rules
+// read alike in both forms: they read nothing but the kind, the pod spec
+// and the inherit-user annotation. A limit that is no quantity makes the
+// typed conversion fail; EvaluateDocument takes such limits out first and
+// judges them as missing (see sanitize).
 func Decode(u map[string]any) (runtime.Object, error) {
 	in, err := asJSON(u)
 	if err != nil {
@@ -191,8 +195,8 @@ func isEmpty(v any) bool {
 
 // sameForRules compares a pruned pod spec (in) with the pruned pod spec of
 // its typed form encoded again (back). Values must be equal, except that a
-// limit or request only needs to be present in both (the rules read no
-// more of it, and the typed form writes quantities in canonical form), and
+// limit or request must be the same quantity on both sides (the typed form
+// writes quantities in canonical form; rule 8 reads their value), and
 // a zero value on one side may be missing on the other only where the
 // rules read it as they read a missing value (see zeroIsMissing). Anything
 // else is a value one form has and the other has not: os: {} comes back
