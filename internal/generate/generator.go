@@ -37,7 +37,34 @@ func (g *Generator) Next() runtime.Object {
 	g.n++
 	meta := metav1.ObjectMeta{Name: fmt.Sprintf("gen-%d", g.n), Namespace: pick(g.rng, namespaces)}
 	k := pick(g.rng, kinds)
-	return k.wrap(meta, g.podSpec())
+	return withPodAnnotations(k.wrap(meta, g.podSpec()), g.podAnnotations())
+}
+
+// podAnnotations are the pod metadata's annotations: none mostly, else the
+// inherit-user annotation (under its key or a near miss) with any value,
+// beside others.
+func (g *Generator) podAnnotations() map[string]string {
+	r := g.rng
+	if chance(r, 0.6) {
+		return nil
+	}
+	a := map[string]string{}
+	if chance(r, 0.3) {
+		a["prometheus.io/scrape"] = "true"
+	}
+	if chance(r, 0.85) {
+		a[pick(r, annotationKeys)] = pick(r, inheritUserValues)
+	}
+	return a
+}
+
+// KindNames are the kinds Next makes.
+func KindNames() []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.name
+	}
+	return out
 }
 
 // pick returns a random element of xs.

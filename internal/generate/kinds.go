@@ -6,12 +6,22 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/policygen/policygen/internal/reference"
 )
 
 // kind wraps a pod spec into one pod-bearing kind.
 type kind struct {
 	name string
 	wrap func(meta metav1.ObjectMeta, spec corev1.PodSpec) runtime.Object
+}
+
+// withPodAnnotations sets the annotations of obj's pod metadata.
+func withPodAnnotations(obj runtime.Object, a map[string]string) runtime.Object {
+	if m, _, ok := reference.PodMetaOf(obj); ok {
+		m.Annotations = a
+	}
+	return obj
 }
 
 // kinds are every kind the rules page gives a pod spec.

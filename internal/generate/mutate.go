@@ -160,6 +160,8 @@ var mutationKeys = []string{
 	"volumes", "hostPath", "type", "path",
 	"containers", "initContainers", "ephemeralContainers", "image", "resources", "limits", "requests",
 	"cpu", "memory", "ephemeral-storage",
+	"annotations", "microsoft.com/hostprocess-inherit-user", "volumeMounts", "beta.kubernetes.io/os",
+	"node.kubernetes.io/windows-build", "labels", "finalizers", "replicas",
 }
 
 // hpContainer is a HostProcess container that every hardening rule accepts.
@@ -205,4 +207,19 @@ var mutationValues = []any{
 		"securityContext": map[string]any{"windowsOptions": map[string]any{"hostProcess": true}},
 		"containers":      []any{hpContainer},
 	}},
+	// v2: quantities, the inherit-user annotation, placements, pipes and
+	// sockets, mounts, lists.
+	"0", "0m", "0Mi", "-1", "512Ki", "1048575", "1Mi", "1e3", "+1", " 1", "abc", "1K", int64(1048576), 0.5,
+	"f", "FALSE", "no", map[string]any{"microsoft.com/hostprocess-inherit-user": "true"},
+	"beta.kubernetes.io/os", "node.kubernetes.io/windows-build", "Exists", "10.0.20348", []any{"linux"},
+	map[string]any{"node.kubernetes.io/windows-build": "10.0.20348"},
+	map[string]any{"key": "kubernetes.io/os", "operator": "NotIn", "values": []any{"linux"}},
+	map[string]any{"key": "node.kubernetes.io/windows-build", "operator": "Exists"},
+	"/run/containerd/containerd.sock", `\\localhost\pipe\x`, `\\.\PIPE/x`, "//server/Pipe/x",
+	[]any{map[string]any{"name": "pipe", "mountPath": `C:\p`}}, map[string]any{"name": "sock", "mountPath": `C:\s`},
+	"PodList", "DeploymentList", "NT AUTHORITY\\Local  Service", "NT AUTHORITY\\LOCALSERVICE",
+	map[string]any{"kind": "PodList", "items": []any{map[string]any{"metadata": map[string]any{"name": "untyped"}, "spec": map[string]any{
+		"securityContext": map[string]any{"windowsOptions": map[string]any{"hostProcess": true}},
+		"containers":      []any{hpContainer},
+	}}}},
 }

@@ -41,5 +41,24 @@ func ParameterSets() []ParameterSet {
 		{Name: "empty requiredLimits", Params: map[string]map[string]any{
 			"hostprocess-resource-limits": {"requiredLimits": []any{}},
 		}},
+		{Name: "systemImages", Params: map[string]map[string]any{
+			"hostprocess-run-as-user-name": {
+				"systemImages": []any{"mcr.microsoft.com/oss/kubernetes/*", "mcr.microsoft.com/windows/nanoserver:ltsc2022", ""},
+			},
+		}},
+		{Name: "systemImages with groups, every image", Params: map[string]map[string]any{
+			"hostprocess-run-as-user-name": {
+				"allowSystem":        false,
+				"systemImages":       []any{"*"},
+				"allowedLocalGroups": []any{"Administrators"},
+			},
+		}},
+		{Name: "requireOSName", Params: map[string]map[string]any{
+			"hostprocess-windows-node": {"requireOSName": true},
+		}},
+		{Name: "requireOSName false, systemImages empty", Params: map[string]map[string]any{
+			"hostprocess-windows-node":     {"requireOSName": false},
+			"hostprocess-run-as-user-name": {"systemImages": []any{}},
+		}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // podSpec makes a random pod spec. The pod-level hostProcess is true about
@@ -28,7 +29,40 @@ func (g *Generator) podSpec() corev1.PodSpec {
 	for i := range count(r, 40, 25, 15, 10, 10) {
 		s.Volumes = append(s.Volumes, g.volume(fmt.Sprintf("vol%d", i)))
 	}
+	g.mount(&s)
 	return s
+}
+
+// mount makes containers of any list mount most volumes, so that a volume
+// is mounted by one container, by several, or by none, and now and then a
+// container mounts a volume that is not there.
+func (g *Generator) mount(s *corev1.PodSpec) {
+	r := g.rng
+	var all []*corev1.Container
+	for i := range s.Containers {
+		all = append(all, &s.Containers[i])
+	}
+	for i := range s.InitContainers {
+		all = append(all, &s.InitContainers[i])
+	}
+	for i := range s.EphemeralContainers {
+		all = append(all, (*corev1.Container)(&s.EphemeralContainers[i].EphemeralContainerCommon))
+	}
+	if len(all) == 0 {
+		return
+	}
+	add := func(name string) {
+		c := pick(r, all)
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: `C:\mnt\` + name})
+	}
+	for _, v := range s.Volumes {
+		for range count(r, 30, 55, 15) {
+			add(v.Name)
+		}
+	}
+	if chance(r, 0.1) {
+		add(pick(r, []string{"ghost", "VOL0"}))
+	}
 }
 
 // podSecurityContext: unset, empty, or with windowsOptions and runAsNonRoot
@@ -64,6 +98,11 @@ func (g *Generator) container(name string) corev1.Container {
 	}
 	if l := pick(r, limitSets); l != nil {
 		c.Resources.Limits = l.DeepCopy()
+		if chance(r, 0.35) {
+			// One limit of any value: zero, tiny, negative, any spelling.
+			name := pick(r, []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceMemory, corev1.ResourceEphemeralStorage})
+			c.Resources.Limits[name] = resource.MustParse(pick(r, quantities))
+		}
 	}
 	if chance(r, 0.2) {
 		c.Resources.Requests = pick(r, limitSets).DeepCopy()
@@ -88,19 +127,26 @@ func (g *Generator) optName(unset float64) *string {
 }
 
 // placement sets os, nodeSelector and node affinity independently, so that
-// they agree, contradict, or are missing in every combination.
+// they agree, contradict, or are missing in every combination: os.name
+// alone, the os and beta os labels, the windows-build label.
 func (g *Generator) placement(s *corev1.PodSpec) {
 	r := g.rng
-	if chance(r, 0.55) {
+	if chance(r, 0.5) {
 		s.OS = &corev1.PodOS{Name: pick(r, osNames)}
 	}
-	switch count(r, 40, 35, 15, 10) {
+	switch count(r, 35, 25, 10, 8, 8, 7, 7) {
 	case 1:
 		s.NodeSelector = map[string]string{"kubernetes.io/os": pick(r, osSelectorValues)}
 	case 2:
 		s.NodeSelector = map[string]string{"kubernetes.io/os": pick(r, osSelectorValues), "agentpool": "win"}
 	case 3:
-		s.NodeSelector = map[string]string{"beta.kubernetes.io/os": "windows"}
+		s.NodeSelector = map[string]string{"beta.kubernetes.io/os": pick(r, betaSelectorValues)}
+	case 4:
+		s.NodeSelector = map[string]string{"node.kubernetes.io/windows-build": pick(r, windowsBuilds)}
+	case 5:
+		s.NodeSelector = map[string]string{"kubernetes.io/os": pick(r, osSelectorValues), "beta.kubernetes.io/os": pick(r, betaSelectorValues)}
+	case 6:
+		s.NodeSelector = map[string]string{"agentpool": "win"}
 	}
 	if chance(r, 0.35) {
 		s.Affinity = g.affinity()
@@ -127,45 +173,56 @@ func (g *Generator) affinity() *corev1.Affinity {
 	return &corev1.Affinity{NodeAffinity: na}
 }
 
-// term is one nodeSelectorTerm, selecting windows rightly about half the time.
+// term is one nodeSelectorTerm, restricting the node to Windows rightly
+// about half the time, in each way the rules page counts, else in a way
+// that does not count.
 func (g *Generator) term() corev1.NodeSelectorTerm {
 	r := g.rng
 	other := corev1.NodeSelectorRequirement{Key: "agentpool", Operator: corev1.NodeSelectorOpIn, Values: []string{"win"}}
+	req := func(key string, op corev1.NodeSelectorOperator, values ...string) []corev1.NodeSelectorRequirement {
+		return []corev1.NodeSelectorRequirement{{Key: key, Operator: op, Values: values}}
+	}
+	const build = "node.kubernetes.io/windows-build"
 	var t corev1.NodeSelectorTerm
-	switch count(r, 45, 10, 5, 5, 5, 5, 5, 5, 5, 10) {
+	switch count(r, 30, 10, 5, 5, 5, 5, 5, 5, 5, 10, 4, 4, 4, 4, 4, 3, 3, 3, 3) {
 	case 0:
 		t.MatchExpressions = []corev1.NodeSelectorRequirement{windowsIn()}
 	case 1:
 		t.MatchExpressions = []corev1.NodeSelectorRequirement{other, windowsIn()}
 	case 2:
-		e := windowsIn()
-		e.Values = []string{"windows", "linux"}
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpIn, "windows", "linux")
 	case 3:
-		e := windowsIn()
-		e.Operator = corev1.NodeSelectorOpNotIn
-		e.Values = []string{"linux"}
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpNotIn, "linux")
 	case 4:
-		e := windowsIn()
-		e.Values = []string{"Windows"}
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpIn, "Windows")
 	case 5:
-		e := windowsIn()
-		e.Key = "beta.kubernetes.io/os"
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("beta.kubernetes.io/os", corev1.NodeSelectorOpIn, "windows")
 	case 6:
 		t.MatchFields = []corev1.NodeSelectorRequirement{windowsIn()}
 	case 7:
-		e := windowsIn()
-		e.Values = []string{"windows", "windows"}
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpIn, "windows", "windows")
 	case 8:
-		e := windowsIn()
-		e.Values = []string{"linux"}
-		t.MatchExpressions = []corev1.NodeSelectorRequirement{e}
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpIn, "linux")
 	case 9:
 		t.MatchExpressions = []corev1.NodeSelectorRequirement{other}
+	case 10:
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpNotIn, "darwin", "linux")
+	case 11:
+		t.MatchExpressions = req("beta.kubernetes.io/os", corev1.NodeSelectorOpNotIn, pick(r, []string{"linux", "darwin", "Linux"}))
+	case 12:
+		t.MatchExpressions = req(build, corev1.NodeSelectorOpExists)
+	case 13:
+		t.MatchExpressions = req(build, corev1.NodeSelectorOpIn, "10.0.20348")
+	case 14:
+		t.MatchExpressions = req(build, corev1.NodeSelectorOpIn)
+	case 15:
+		t.MatchExpressions = req(build, corev1.NodeSelectorOpDoesNotExist)
+	case 16:
+		t.MatchExpressions = req("kubernetes.io/os", corev1.NodeSelectorOpExists)
+	case 17:
+		t.MatchExpressions = req("kubernetes.io/OS", corev1.NodeSelectorOpIn, "windows")
+	case 18:
+		t.MatchExpressions = req(build, corev1.NodeSelectorOpNotIn, "10.0.17763")
 	}
 	return t
 }

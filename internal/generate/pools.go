@@ -41,6 +41,8 @@ var accountNames = []string{
 	"\tNT AUTHORITY\\NetworkService", "NT AUTHORITY\\LocalService\n", "NT AUTHORITY\\Local\tService",
 	"NT AUTHORITY\\Local\u00a0Service", "\u00a0NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService\v",
 	`NT AUTHORITY\\SYSTEM`, `NT AUTHORITY\SYSTEM\x`, `NT AUTHORITY/SYSTEM`, `NT AUTHORITY\`, `\SYSTEM`,
+	`NT AUTHORITY\LOCALSERVICE`, `NT AUTHORITY\network service`, `NT AUTHORITY\NETWORK  SERVICE`, `NT AUTHORITY\SYS TEM`,
+	"NT AUTHORITY\\Network\tService", "NT AUTHORITY\\Network\u00a0Service", "NT AUTHORITY\\Local\u00a0\u00a0Service", "NT AUTHORITY\\SYSTEM\u00a0",
 	"NT AUTHORITY\\Networ\u212Aservice", "NT AUTHORITY\\LOCAL SERV\u0130CE", `NT AUTHORITY\LocalSystem`, `NT AUTHORITY\Authenticated Users`,
 	`SYSTEM`, `LocalService`, `ContainerUser`, `ContainerAdministrator`,
 	`CONTOSO\svc-hpc`, `BUILTIN\Administrators`, `.\Administrators`,
@@ -62,6 +64,8 @@ var hostPaths = []string{
 	`//./pipe/containerd-containerd`, `//./PIPE/x`, `\\.\pipe`, `\\.\pipe\`, `//./pipe`,
 	`\\?\pipe\x`, `\\.\pipes\x`, `\\\\.\\pipe\\x`, `\\./pipe/x`, ` \\.\pipe\x`,
 	`C:\var\log`, `C:\etc\kubernetes`, `/var/run/docker.sock`, `/var/lib/kubelet`, ``,
+	`\\localhost\pipe\csi-proxy`, `\\.\PIPE/x`, `/\.\pipe\x`, `//server/Pipe/csi`, `\\host\pIpE\x`, `\\.\pipe/`,
+	`/run/containerd/containerd.sock`, `C:\var\run\X.SOCK`, `C:\run\csi.Sock`, `/run/x.sock/`, `/run/x.socket`, `/run/sock`,
 }
 
 // osNames: windows, its near misses, another OS.
@@ -69,6 +73,13 @@ var osNames = []corev1.OSName{"windows", "windows", "Windows", "linux", ""}
 
 // osSelectorValues for nodeSelector kubernetes.io/os.
 var osSelectorValues = []string{"windows", "windows", "Windows", "linux", "WINDOWS", ""}
+
+// quantities: the values a limit may have: zero in every spelling, tiny
+// and boundary memory, negative, every suffix, exponents, decimals, signs.
+var quantities = []string{
+	"0", "0m", "0Mi", "0.0", "0e3", "-1", "-500m", "1n", "1u", "1m", "1", "100m", "0.5", "+1", "1e3", "1E3", "1e-3",
+	"1Ki", "512Ki", "1023Ki", "1024Ki", "1048575", "1048576", "1M", "1e6", "1.1e6", "1Mi", "2G", "1.5Gi", "1Ti", "1P", "1Pi", "1E", "1Ei", "1e18",
+}
 
 // limitSets: the resource limits a container may set.
 var limitSets = []corev1.ResourceList{
@@ -80,4 +91,24 @@ var limitSets = []corev1.ResourceList{
 	{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi"), corev1.ResourceEphemeralStorage: resource.MustParse("2Gi")},
 	{corev1.ResourceMemory: resource.MustParse("1Gi"), corev1.ResourceEphemeralStorage: resource.MustParse("2Gi")},
 	{"example.com/gpu": resource.MustParse("1")},
+}
+
+// osValues for nodeSelector beta.kubernetes.io/os.
+var betaSelectorValues = []string{"windows", "windows", "linux", "Windows", ""}
+
+// windowsBuilds for nodeSelector node.kubernetes.io/windows-build: a build,
+// and the empty value, which places nothing.
+var windowsBuilds = []string{"10.0.17763", "10.0.20348", ""}
+
+// inheritUserValues: the values of the inherit-user annotation, the
+// strconv.ParseBool false spellings and near misses of them.
+var inheritUserValues = []string{
+	"true", "True", "TRUE", "1", "t", "T", "yes", "", " ", "no", "off",
+	"false", "False", "FALSE", "0", "f", "F", "fAlse", " false", "false ", "0.0",
+}
+
+// annotationKeys: the inherit-user key, spelt right and near it.
+var annotationKeys = []string{
+	"microsoft.com/hostprocess-inherit-user", "microsoft.com/hostprocess-inherit-user", "microsoft.com/hostprocess-inherit-user",
+	"Microsoft.com/hostprocess-inherit-user", "microsoft.com/hostprocess-inherit-user ", "hostprocess-inherit-user",
 }

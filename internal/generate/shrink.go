@@ -24,6 +24,9 @@ func Shrink(obj runtime.Object, disagrees func(runtime.Object) bool) runtime.Obj
 			if a, err := meta.Accessor(cur); err == nil {
 				m.Name, m.Namespace = a.GetName(), a.GetNamespace()
 			}
+			if pm, _, ok := reference.PodMetaOf(cur); ok {
+				m.Annotations = maps.Clone(pm.Annotations)
+			}
 			if p := asPod(m, *spec.DeepCopy()); disagrees(p) {
 				cur = p
 			}
@@ -50,6 +53,19 @@ func shrinkStep(cur runtime.Object, disagrees func(runtime.Object) bool) (runtim
 		cut(s)
 		if disagrees(next) {
 			return next, true
+		}
+	}
+	if m, _, ok := reference.PodMetaOf(cur); ok {
+		for _, k := range slices.Sorted(maps.Keys(m.Annotations)) {
+			next := cur.DeepCopyObject()
+			nm, _, _ := reference.PodMetaOf(next)
+			delete(nm.Annotations, k)
+			if len(nm.Annotations) == 0 {
+				nm.Annotations = nil
+			}
+			if disagrees(next) {
+				return next, true
+			}
 		}
 	}
 	return nil, false
@@ -128,6 +144,10 @@ func containerCuts(c *corev1.Container, list string, i int) []func(*corev1.PodSp
 		}
 	}
 	add(c.Resources.Requests != nil, func(c *corev1.Container) { c.Resources.Requests = nil })
+	add(c.VolumeMounts != nil, func(c *corev1.Container) { c.VolumeMounts = nil })
+	for j := range c.VolumeMounts {
+		add(true, func(c *corev1.Container) { c.VolumeMounts = append(c.VolumeMounts[:j:j], c.VolumeMounts[j+1:]...) })
+	}
 	for _, k := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
 		add(true, func(c *corev1.Container) { delete(c.Resources.Limits, k) })
 	}

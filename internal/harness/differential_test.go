@@ -3,7 +3,10 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -65,81 +68,130 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// TestDifferential runs generated objects, every fourth one with values of
-// the wrong type, through every engine under rotating parameter sets, and
-// requires each engine to give exactly the reference model's violations.
-// POLICYGEN_DIFF_OBJECTS, POLICYGEN_DIFF_SECONDS and POLICYGEN_DIFF_SEED
-// scale it up (make fuzz).
+// TestDifferential runs generated documents (objects of every pod-bearing
+// kind, a fifth of them with wrong-typed values, a third with limits or
+// annotations respelt, and lists of every shape) through every engine under
+// rotating parameter sets, every fifth as an UPDATE against an oldObject,
+// and requires each engine to give exactly the reference model's
+// violations. An UPDATE goes to the engines that judge admission requests;
+// an engine of files judges the object alone, as a file. By default it
+// compares 3,000 documents or runs 60 seconds, whichever ends first;
+// POLICYGEN_DIFF_OBJECTS, POLICYGEN_DIFF_SECONDS (0: no time limit) and
+// POLICYGEN_DIFF_SEED scale it up (make fuzz). It reports every kind of
+// disagreement it saw, counted, and the first few in full, shrunk.
 func TestDifferential(t *testing.T) {
-	objects := envInt("POLICYGEN_DIFF_OBJECTS", 20000)
-	seconds := envInt("POLICYGEN_DIFF_SECONDS", 0)
+	objects := envInt("POLICYGEN_DIFF_OBJECTS", 3000)
+	seconds := envInt("POLICYGEN_DIFF_SECONDS", 60)
 	seed := uint64(envInt("POLICYGEN_DIFF_SEED", 20261122))
 	es := engines(t)
 	sets := generate.ParameterSets()
 	g := generate.New(seed)
 	ctx := context.Background()
 	start := time.Now()
-	compared, corrupted := 0, 0
-	failures := make([]int, len(es)) // per engine; each stops after 3
-	for compared < objects && slices.Max(failures) < 3 {
-		if seconds > 0 && time.Since(start) > time.Duration(seconds)*time.Second {
-			break
-		}
-		// A block of objects with the reference's verdicts, then every
+	compared, corrupted, lists, updates := 0, 0, 0, 0
+	failures := make([]int, len(es)) // per engine; each shows its first few
+	var tally disagreementTally
+	outOfTime := func() bool { return seconds > 0 && time.Since(start) > time.Duration(seconds)*time.Second }
+	for compared < objects && !outOfTime() {
+		// A block of documents with the reference's verdicts, then every
 		// engine over the block in a goroutine of its own.
 		var block []diffObject
 		for len(block) < diffBlock && compared+len(block) < objects {
 			i := compared + len(block)
-			obj := g.Next()
-			d := diffObject{index: i, u: generate.Unstructured(obj), twin: obj, set: sets[(i/setBlock)%len(sets)]}
-			if i%4 == 3 {
-				d.u, d.twin, _ = generate.Corrupt(obj, g.Rand())
+			doc := g.NextDocument()
+			d := diffObject{index: i, doc: doc, set: sets[(i/setBlock)%len(sets)]}
+			params := reference.ParamsFrom(d.set.Params)
+			d.full = verdict(doc.Reference(params))
+			d.want = d.full
+			if i%5 == 4 {
+				d.op = "UPDATE"
+				d.old, d.how = generate.UpdateOf(doc.Object, g.Rand())
+				if d.old != nil && reference.Unchanged(doc.Object, d.old) {
+					d.want = ""
+				}
+				updates++
+			}
+			if doc.Corrupted() {
 				corrupted++
 			}
-			d.want = verdict(reference.Evaluate(d.twin, reference.ParamsFrom(d.set.Params)))
+			if doc.Shape != "" && strings.HasSuffix(strings.Fields(doc.Shape)[0], "List") {
+				lists++
+			}
 			block = append(block, d)
 		}
 		var wg sync.WaitGroup
+		var mu sync.Mutex
 		for k, e := range es {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for _, d := range block {
-					if failures[k] >= 3 {
-						return
-					}
-					got, err := e.Evaluate(ctx, harness.Review{Object: d.u, Parameters: d.set.Params})
-					if err == nil && verdict(got) == d.want {
+					r, want := d.review(e)
+					got, err := e.Evaluate(ctx, r)
+					if err == nil && verdict(got) == want {
 						continue
 					}
+					mu.Lock()
+					tally.add(e.Name(), d, verdict(got), want, err)
 					failures[k]++
-					t.Errorf("seed %d, object %d, parameters %q: %s disagrees with the reference\n%s",
-						seed, d.index, d.set.Name, e.Name(), disagreement(ctx, e, d.u, d.twin, d.set.Params))
+					show := failures[k] <= 3
+					mu.Unlock()
+					if show {
+						t.Errorf("seed %d, document %d (%s), parameters %q: %s disagrees with the reference\n%s",
+							seed, d.index, d.describe(), d.set.Name, e.Name(), disagreement(ctx, e, d, r))
+					}
 				}
 			}()
 		}
 		wg.Wait()
 		compared += len(block)
 	}
-	t.Logf("seed %d: %d objects (%d with wrong-typed values) through %d engines under %d parameter sets, %d disagreements, %s",
-		seed, compared, corrupted, len(es), len(sets), sum(failures), time.Since(start).Round(time.Millisecond))
-	if compared < objects && seconds == 0 && slices.Max(failures) == 0 {
-		t.Errorf("compared %d objects, want %d", compared, objects)
+	t.Logf("seed %d: %d documents (%d with values the typed form cannot hold, %d lists, %d updates) through %d engines under %d parameter sets, %d disagreements, %s",
+		seed, compared, corrupted, lists, updates, len(es), len(sets), sum(failures), time.Since(start).Round(time.Millisecond))
+	if s := tally.String(); s != "" {
+		t.Errorf("disagreements by kind (side, rule, field; count; first example):\n%s", s)
+	}
+	if compared < objects && !outOfTime() && sum(failures) == 0 {
+		t.Errorf("compared %d documents, want %d", compared, objects)
 	}
 }
 
-// diffBlock objects are generated at a time, then judged by every engine at
-// once, one goroutine per engine: memory stays bounded, and the engines
+// diffBlock documents are generated at a time, then judged by every engine
+// at once, one goroutine per engine: memory stays bounded, and the engines
 // share the cores.
-const diffBlock = 500
+const diffBlock = 250
 
-// diffObject is one generated object, as the engines and the reference see it.
+// diffObject is one generated document, as the engines and the reference see it.
 type diffObject struct {
 	index int
-	u     map[string]any // what the engines judge
-	twin  runtime.Object // its typed twin, which the reference judges
+	doc   generate.Document
 	set   generate.ParameterSet
-	want  string // the reference's verdict
+	op    string         // "" or UPDATE
+	old   map[string]any // UPDATE: the oldObject, nil for none
+	how   string         // UPDATE: what the oldObject changes
+	full  string         // the reference's verdict on the document
+	want  string         // the reference's verdict on the review
+}
+
+// review is what engine e is asked, and the verdict it must give: an
+// admission engine gets the UPDATE; an engine of files, the document alone.
+func (d diffObject) review(e harness.Engine) (harness.Review, string) {
+	r := harness.Review{Object: d.doc.Object, OldObject: d.old, Operation: d.op, Parameters: d.set.Params}
+	if !e.Admission() {
+		return harness.Review{Object: d.doc.Object, Parameters: d.set.Params}, d.full
+	}
+	return r, d.want
+}
+
+func (d diffObject) describe() string {
+	s := d.doc.Shape
+	if d.op == "UPDATE" {
+		s += ", UPDATE: " + d.how
+	}
+	if len(d.doc.Changes) > 0 {
+		s += fmt.Sprintf(", %d values respelt or of the wrong type", len(d.doc.Changes))
+	}
+	return s
 }
 
 func sum(xs []int) int {
@@ -150,27 +202,146 @@ func sum(xs []int) int {
 	return n
 }
 
-// disagreement shrinks the object to the smallest that still disagrees and
-// shows both answers for it.
-func disagreement(ctx context.Context, e harness.Engine, u map[string]any, twin runtime.Object, params map[string]map[string]any) string {
-	answers := func(m map[string]any, typed runtime.Object) (string, string) {
-		got, err := e.Evaluate(ctx, harness.Review{Object: m, Parameters: params})
-		engine := verdict(got)
+// disagreement shrinks the document to the smallest that still disagrees
+// and shows both answers for it, and which violations each side alone has.
+// A single object whose unstructured form is its twin's is shrunk in its
+// typed form; any other document that the reference can decode, in its
+// unstructured form; an UPDATE, or a document with wrong-typed values, is
+// shown as it is.
+func disagreement(ctx context.Context, e harness.Engine, d diffObject, r harness.Review) string {
+	params := reference.ParamsFrom(d.set.Params)
+	engineVerdict := func(m map[string]any) string {
+		rr := r
+		rr.Object = m
+		got, err := e.Evaluate(ctx, rr)
 		if err != nil {
-			engine = "error: " + err.Error()
+			return "error: " + err.Error()
 		}
-		return engine, verdict(reference.Evaluate(typed, reference.ParamsFrom(params)))
+		return verdict(got)
 	}
-	small := u
-	if typedOK := generate.Unstructured(twin); fmt.Sprint(typedOK) == fmt.Sprint(u) {
-		// No wrong-typed values: shrink the typed object, so the reference can follow.
+	small, ref := d.doc.Object, ""
+	_, want := d.review(e)
+	ref = want
+	twin := d.doc.Twins[""]
+	switch {
+	case r.OldObject != nil || r.Op() == "UPDATE":
+	case twin != nil && reflect.DeepEqual(generate.Unstructured(twin), d.doc.Object):
 		shrunk := generate.Shrink(twin, func(o runtime.Object) bool {
-			a, b := answers(generate.Unstructured(o), o)
-			return a != b
+			return !shrinking.spent() && engineVerdict(generate.Unstructured(o)) != verdict(reference.Evaluate(o, params))
 		})
-		twin, small = shrunk, generate.Unstructured(shrunk)
+		small, ref = generate.Unstructured(shrunk), verdict(reference.Evaluate(shrunk, params))
+	default:
+		if _, err := reference.EvaluateDocument(d.doc.Object, params); err == nil {
+			small = generate.ShrinkUnstructured(d.doc.Object, func(m map[string]any) bool {
+				if shrinking.spent() {
+					return false
+				}
+				vs, err := reference.EvaluateDocument(m, params)
+				return err == nil && engineVerdict(m) != verdict(vs)
+			})
+			vs, _ := reference.EvaluateDocument(small, params)
+			ref = verdict(vs)
+		}
 	}
-	engine, ref := answers(small, twin)
+	engine := engineVerdict(small)
 	b, _ := yaml.Marshal(small)
-	return fmt.Sprintf("object:\n%s\n%s:\n%s\nreference:\n%s", b, e.Name(), engine, ref)
+	out := fmt.Sprintf("object:\n%s", b)
+	if r.OldObject != nil {
+		o, _ := yaml.Marshal(r.OldObject)
+		out += fmt.Sprintf("oldObject:\n%s", o)
+	}
+	if len(d.doc.Changes) > 0 {
+		out += fmt.Sprintf("respelt or wrong-typed: %s\n", strings.Join(d.doc.Changes, "; "))
+	}
+	onlyEngine, onlyRef := sides(engine, ref)
+	return out + fmt.Sprintf("%s:\n%s\nreference:\n%s\nonly %s: %s\nonly the reference: %s",
+		e.Name(), engine, ref, e.Name(), strings.Join(onlyEngine, "; "), strings.Join(onlyRef, "; "))
+}
+
+// sides returns the lines of verdict a that b lacks, and of b that a lacks,
+// as multisets.
+func sides(a, b string) (onlyA, onlyB []string) {
+	count := map[string]int{}
+	for _, l := range strings.Split(a, "\n") {
+		if l != "" {
+			count[l]++
+		}
+	}
+	for _, l := range strings.Split(b, "\n") {
+		if l != "" {
+			count[l]--
+		}
+	}
+	for _, l := range slices.Sorted(maps.Keys(count)) {
+		for ; count[l] > 0; count[l]-- {
+			onlyA = append(onlyA, l)
+		}
+		for ; count[l] < 0; count[l]++ {
+			onlyB = append(onlyB, l)
+		}
+	}
+	return onlyA, onlyB
+}
+
+// disagreementTally counts disagreements by kind: which side alone has a
+// violation, its rule, and its field (kindOf); a document counts once per
+// kind and engine.
+type disagreementTally struct {
+	counts  map[string]int
+	example map[string]string
+	engines map[string]map[string]bool
+}
+
+var (
+	index      = regexp.MustCompile(`\[\d+\]`)
+	listPrefix = regexp.MustCompile(`^(items\[i\]\.)+`)
+	podPrefix  = regexp.MustCompile(`^(spec\.jobTemplate\.spec\.template\.|spec\.template\.|template\.)?(spec|metadata)\b`)
+)
+
+// kindOf writes a verdict line as a kind of disagreement: indices left
+// out, the pod spec and pod metadata of every kind written <spec> and
+// <metadata>, and a list item's prefix as "(list item)".
+func kindOf(line string) string {
+	rule, field, _ := strings.Cut(index.ReplaceAllString(line, "[i]"), " ")
+	item := ""
+	if m := listPrefix.FindString(field); m != "" {
+		field, item = strings.TrimPrefix(field, m), " (list item)"
+	}
+	field = podPrefix.ReplaceAllString(field, "<$2>")
+	return rule + " " + field + item
+}
+
+func (t *disagreementTally) add(engine string, d diffObject, got, want string, err error) {
+	if t.counts == nil {
+		t.counts, t.example, t.engines = map[string]int{}, map[string]string{}, map[string]map[string]bool{}
+	}
+	var kinds []string
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		kinds = append(kinds, "error: "+index.ReplaceAllString(msg, "[i]"))
+	} else {
+		onlyEngine, onlyRef := sides(got, want)
+		for _, l := range onlyEngine {
+			kinds = append(kinds, "engine only:    "+kindOf(l))
+		}
+		for _, l := range onlyRef {
+			kinds = append(kinds, "reference only: "+kindOf(l))
+		}
+	}
+	for _, k := range slices.Compact(slices.Sorted(slices.Values(kinds))) {
+		t.counts[k]++
+		if t.engines[k] == nil {
+			t.engines[k] = map[string]bool{}
+			t.example[k] = fmt.Sprintf("document %d (%s), parameters %q", d.index, d.describe(), d.set.Name)
+		}
+		t.engines[k][engine] = true
+	}
+}
+
+func (t *disagreementTally) String() string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(t.counts)) {
+		fmt.Fprintf(&b, "%6d  %s  [%s]  e.g. %s\n", t.counts[k], k, strings.Join(slices.Sorted(maps.Keys(t.engines[k])), " "), t.example[k])
+	}
+	return b.String()
 }

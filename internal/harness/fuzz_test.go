@@ -8,7 +8,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/policygen/policygen/internal/target/gatekeeper"
 	"github.com/policygen/policygen/internal/violation"
@@ -28,22 +30,25 @@ var operations = []string{"CREATE", "UPDATE", "DELETE"}
 // maxInput bounds the JSON of a fuzz input, so that time goes to variety.
 const maxInput = 1 << 15
 
-// FuzzEngines feeds an object (JSON), parameters (JSON, per rule id), an
-// edit program for generate.Mutate and an operation to every engine, and
-// requires: no evaluation error, no disagreement between the engines
-// (rule, field and message of every violation), and, where the object has
-// a typed form that the rules read alike (reference.Decode), exactly the
-// reference model's rules and fields. The seeds are every case of
+// FuzzEngines feeds an object (JSON), an oldObject (JSON, used on UPDATE;
+// anything that is not an object means none), parameters (JSON, per rule
+// id), an edit program for generate.Mutate (applied to the object) and an
+// operation to every engine, and requires: no evaluation error, no
+// disagreement between the engines (rule, field and message of every
+// violation; an UPDATE with an oldObject goes to the engines that judge
+// admission requests, and the engines of files judge the object alone),
+// and, where every pod-bearing item has a typed form that the rules read
+// alike (reference.Decode), exactly the reference model's rules and fields. The seeds are every case of
 // testcases/ and a few generated objects; the edit program lets the fuzzer
 // change them structurally, deep inside, rather than hope that random bytes
 // make a pod. testdata/fuzz/FuzzEngines keeps the inputs worth keeping.
 func FuzzEngines(f *testing.F) {
 	fx := newFuzzEnv(f)
 	for _, s := range fx.seeds(f) {
-		f.Add(s.object, s.params, []byte(nil), s.op)
+		f.Add(s.object, s.old, s.params, []byte(nil), s.op)
 	}
-	f.Fuzz(func(t *testing.T, object, params string, edits []byte, op byte) {
-		if len(object)+len(params) > maxInput {
+	f.Fuzz(func(t *testing.T, object, old, params string, edits []byte, op byte) {
+		if len(object)+len(old)+len(params) > maxInput {
 			return
 		}
 		var u map[string]any
@@ -52,6 +57,12 @@ func FuzzEngines(f *testing.F) {
 		}
 		u = generate.Mutate(u, edits)
 		in := fuzzInput{object: u, params: parseParams(params), op: operations[int(op)%len(operations)]}
+		if in.op == "UPDATE" {
+			var o map[string]any
+			if utiljson.Unmarshal([]byte(old), &o) == nil && o != nil {
+				in.old = o
+			}
+		}
 		if problem := fx.problem(in); problem != "" {
 			t.Fatal(fx.report(in, problem))
 		}
@@ -61,6 +72,7 @@ func FuzzEngines(f *testing.F) {
 // fuzzInput is one object under one parameter set and operation.
 type fuzzInput struct {
 	object map[string]any
+	old    map[string]any // UPDATE: the oldObject, nil for none
 	params map[string]map[string]any
 	op     string
 }
@@ -102,27 +114,41 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 	schemaErr := fx.checkParams(in.params)
 	answers := make([][]violation.Violation, len(fx.engines))
 	for i, e := range fx.engines {
-		params := in.params
+		r := harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: in.params}
+		if in.old != nil {
+			r.OldObject = copyObject(in.old)
+		}
+		if !harness.Judges(e, r) {
+			r = harness.Review{Object: r.Object, Parameters: r.Parameters} // the object alone, as a file
+		}
 		if _, isGatekeeper := e.(*gatekeeper.Engine); isGatekeeper && schemaErr != nil {
 			// A cluster would refuse such a constraint, and so must
 			// Gatekeeper's client. The Rego reads wrong-typed parameters as
 			// their defaults (and lists without their non-strings), as the
 			// reference does: Gatekeeper must judge those as the others
 			// judge what was given.
-			if _, err := e.Evaluate(ctx, harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: params}); err == nil || !strings.Contains(err.Error(), "constraint ") {
+			if _, err := e.Evaluate(ctx, r); err == nil || !strings.Contains(err.Error(), "constraint ") {
 				return fmt.Sprintf("gatekeeper accepts parameters that do not fit the schema (%v): error %v", schemaErr, err)
 			}
-			params = asParameters(reference.ParamsFrom(in.params))
+			r.Parameters = fx.asParameters(reference.ParamsFrom(in.params))
 		}
-		got, err := e.Evaluate(ctx, harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: params})
+		got, err := e.Evaluate(ctx, r)
 		if err != nil {
 			return fmt.Sprintf("%s: evaluation error: %v", e.Name(), err)
 		}
 		answers[i] = got
 	}
-	for i := 1; i < len(answers); i++ {
-		if exact(answers[i]) != exact(answers[0]) {
-			return fmt.Sprintf("engines disagree:\n%s:\n%s\n%s:\n%s", fx.engines[0].Name(), exact(answers[0]), fx.engines[i].Name(), exact(answers[i]))
+	// Engines that were asked the same question must answer alike.
+	first := map[bool]int{}
+	for i, e := range fx.engines {
+		group := e.Admission() || in.old == nil
+		j, seen := first[group]
+		if !seen {
+			first[group] = i
+			continue
+		}
+		if exact(answers[i]) != exact(answers[j]) {
+			return fmt.Sprintf("engines disagree:\n%s:\n%s\n%s:\n%s", fx.engines[j].Name(), exact(answers[j]), fx.engines[i].Name(), exact(answers[i]))
 		}
 	}
 	if in.op == "DELETE" {
@@ -131,8 +157,23 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 		}
 		return ""
 	}
-	if want, ok := referenceVerdict(in.object, reference.ParamsFrom(in.params)); ok && verdict(answers[0]) != want {
-		return fmt.Sprintf("the engines disagree with the reference:\nengines:\n%s\nreference:\n%s", verdict(answers[0]), want)
+	params := reference.ParamsFrom(in.params)
+	for i, e := range fx.engines {
+		var want []violation.Violation
+		var err error
+		if e.Admission() {
+			want, err = reference.EvaluateReview(in.object, in.old, in.op, params)
+		} else {
+			want, err = reference.EvaluateDocument(in.object, params)
+		}
+		if err != nil {
+			return "" // some item has no typed form that reads like it: nothing to compare
+		}
+		if verdict(answers[i]) != verdict(want) {
+			onlyEngine, onlyRef := sides(verdict(answers[i]), verdict(want))
+			return fmt.Sprintf("%s disagrees with the reference:\n%s:\n%s\nreference:\n%s\nonly %s: %s\nonly the reference: %s",
+				e.Name(), e.Name(), verdict(answers[i]), verdict(want), e.Name(), strings.Join(onlyEngine, "; "), strings.Join(onlyRef, "; "))
+		}
 	}
 	return ""
 }
@@ -163,8 +204,9 @@ func (fx *fuzzEnv) checkParams(params map[string]map[string]any) error {
 	return nil
 }
 
-// asParameters writes the reference's parameters as a constraint gives them.
-func asParameters(p reference.Params) map[string]map[string]any {
+// asParameters writes the reference's parameters as a constraint gives
+// them, those that the spec declares.
+func (fx *fuzzEnv) asParameters(p reference.Params) map[string]map[string]any {
 	list := func(ss []string) []any {
 		out := make([]any, len(ss))
 		for i, s := range ss {
@@ -172,57 +214,24 @@ func asParameters(p reference.Params) map[string]map[string]any {
 		}
 		return out
 	}
-	return map[string]map[string]any{
+	all := map[string]map[string]any{
 		reference.RuleAllowed:        {"allowedImages": list(p.AllowedImages)},
-		reference.RuleRunAsUserName:  {"allowSystem": p.AllowSystem, "allowedLocalGroups": list(p.AllowedLocalGroups)},
+		reference.RuleRunAsUserName:  {"allowSystem": p.AllowSystem, "systemImages": list(p.SystemImages), "allowedLocalGroups": list(p.AllowedLocalGroups)},
+		reference.RuleWindowsNode:    {"requireOSName": p.RequireOSName},
 		reference.RuleResourceLimits: {"requiredLimits": list(p.RequiredLimits)},
 	}
-}
-
-// referenceVerdict is the reference's verdict on a document (a List item by
-// item), and false when some pod-bearing object in it has no typed form
-// that the rules read alike. Comparing only then is what makes the
-// comparison sound: a typed form cannot hold a wrong-typed value, an
-// unknown key, an explicit image "" or an os: {}, and would judge its own
-// reading of them, not the object. Decode checks by encoding the typed form
-// again, so nothing it accepts is read differently by the rules.
-func referenceVerdict(doc map[string]any, params reference.Params) (string, bool) {
-	if doc["kind"] != "List" {
-		vs, ok := referenceOf(doc, params)
-		return verdict(vs), ok
-	}
-	items, isList := doc["items"].([]any)
-	if !isList {
-		return "", true // a List without items is an object of kind List: no pod spec
-	}
-	var all []violation.Violation
-	for i, item := range items {
-		m, isObject := item.(map[string]any)
-		if !isObject {
-			continue
-		}
-		vs, ok := referenceOf(m, params)
-		if !ok {
-			return "", false
-		}
-		for _, v := range vs {
-			v.Field = fmt.Sprintf("items[%d].%s", i, v.Field)
-			all = append(all, v)
+	out := map[string]map[string]any{}
+	for _, r := range fx.spec.Rules {
+		for _, declared := range r.Parameters {
+			if v, ok := all[r.ID][declared.Name]; ok {
+				if out[r.ID] == nil {
+					out[r.ID] = map[string]any{}
+				}
+				out[r.ID][declared.Name] = v
+			}
 		}
 	}
-	return verdict(all), true
-}
-
-// referenceOf judges one object: nothing for a kind without a pod spec.
-func referenceOf(u map[string]any, params reference.Params) ([]violation.Violation, bool) {
-	if kind, _ := u["kind"].(string); !reference.HasPodSpec(kind) {
-		return nil, true
-	}
-	obj, err := reference.Decode(u)
-	if err != nil {
-		return nil, false
-	}
-	return reference.Evaluate(obj, params), true
+	return out
 }
 
 // exact is every violation with its message, sorted: the embedded engines
@@ -253,25 +262,51 @@ func copyObject(u map[string]any) map[string]any {
 // shows it with the input it came from.
 func (fx *fuzzEnv) report(in fuzzInput, problem string) string {
 	small := generate.ShrinkUnstructured(in.object, func(m map[string]any) bool {
-		return fx.problem(fuzzInput{object: m, params: in.params, op: in.op}) != ""
+		return !shrinking.spent() && fx.problem(fuzzInput{object: m, old: in.old, params: in.params, op: in.op}) != ""
 	})
 	obj, _ := json.Marshal(small)
+	old, _ := json.Marshal(in.old)
 	params, _ := json.Marshal(in.params)
-	return fmt.Sprintf("%s\n\nsmallest object: %s\nparameters: %s\noperation: %s\n%s",
-		problem, obj, params, in.op, fx.problem(fuzzInput{object: small, params: in.params, op: in.op}))
+	return fmt.Sprintf("%s\n\nsmallest object: %s\noldObject: %s\nparameters: %s\noperation: %s\n%s",
+		problem, obj, old, params, in.op, fx.problem(fuzzInput{object: small, old: in.old, params: in.params, op: in.op}))
+}
+
+// shrinking bounds the time one process spends shrinking: when many seeds
+// fail at once (a rule changed on one side only), the first reports are
+// shrunk and the rest shown as they are.
+var shrinking = newBudget(45 * time.Second)
+
+// budget is time to spend, from its first use, across goroutines.
+type budget struct {
+	mu    sync.Mutex
+	total time.Duration
+	end   time.Time
+}
+
+func newBudget(total time.Duration) *budget { return &budget{total: total} }
+
+// spent reports whether the budget is used up, starting it on first use.
+func (b *budget) spent() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.end.IsZero() {
+		b.end = time.Now().Add(b.total)
+	}
+	return time.Now().After(b.end)
 }
 
 // seed is one input of the seed corpus.
 type seed struct {
-	object, params string
-	op             byte
+	object, old, params string
+	op                  byte
 }
 
-// seeds are every case's object and parameters, and generated objects,
-// each eighth with wrong-typed values, under the generator's parameter sets.
+// seeds are every case's object, oldObject and parameters, and generated
+// documents (lists, respelt limits and annotations, wrong-typed values),
+// some as UPDATEs against an oldObject, under the generator's parameter sets.
 func (fx *fuzzEnv) seeds(t testing.TB) []seed {
 	var out []seed
-	add := func(obj any, params map[string]map[string]any, op string) {
+	add := func(obj, old any, params map[string]map[string]any, op string) {
 		o, err := json.Marshal(obj)
 		if err != nil {
 			t.Fatal(err)
@@ -280,24 +315,40 @@ func (fx *fuzzEnv) seeds(t testing.TB) []seed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, seed{object: string(o), params: string(p), op: byte(max(0, indexOf(operations, op)))})
+		s := seed{object: string(o), params: string(p), op: byte(max(0, indexOf(operations, op)))}
+		if old != nil {
+			b, err := json.Marshal(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.old = string(b)
+		}
+		out = append(out, s)
 	}
 	for _, c := range fx.cases {
 		obj := c.Object
 		if obj == nil {
 			obj = map[string]any{}
 		}
-		add(obj, c.Parameters, c.Operation)
+		var old any
+		if c.OldObject != nil {
+			old = c.OldObject
+		}
+		add(obj, old, c.Parameters, c.Operation)
 	}
 	g := generate.New(20261123)
 	sets := generate.ParameterSets()
-	for i := range 24 {
-		obj := g.Next()
-		u := generate.Unstructured(obj)
-		if i%8 == 7 {
-			u, _, _ = generate.Corrupt(obj, g.Rand())
+	for i := range 32 {
+		d := g.NextDocument()
+		var old any
+		op := ""
+		if i%4 == 3 {
+			if o, _ := generate.UpdateOf(d.Object, g.Rand()); o != nil {
+				old = o
+			}
+			op = "UPDATE"
 		}
-		add(u, sets[i%len(sets)].Params, "")
+		add(d.Object, old, sets[i%len(sets)].Params, op)
 	}
 	return out
 }

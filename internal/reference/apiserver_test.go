@@ -19,9 +19,9 @@ import (
 //     one. The API server still rejects such a pod: for the contradiction,
 //     or for having no containers.
 //   - the API server rejects a container hostProcess that contradicts the
-//     pod's, either way round; the rules page lets a container's false
-//     override the pod's true, and a container's true beside a pod's false
-//     makes a HostProcess pod that may be valid by rules 2 and 3.
+//     pod's, either way round; so does rule 3 (v2): a container's false
+//     under the pod's true is a container that is not HostProcess, and a
+//     container's true under the pod's false must be identical to it.
 func TestAPIServerOracle(t *testing.T) {
 	g := generate.New(20240611)
 	counts := map[string]int{}
@@ -53,20 +53,42 @@ func TestAPIServerOracle(t *testing.T) {
 			t.Errorf("%s: host-network %v, API server %+v", generate.Unstructured(obj)["metadata"], hostNetwork, api)
 		}
 
-		switch {
-		case api.NotUniform:
-			if len(uniform) != api.Containers-api.HostProcessContainers {
-				t.Errorf("uniform-containers: %d violations, API server sees %d of %d not HostProcess", len(uniform), api.Containers-api.HostProcessContainers, api.Containers)
+		// Rule 3 (v2) counts every container that the API server finds
+		// not HostProcess, and every contradiction the API server rejects:
+		// under the pod's true, the container's false is a container that is
+		// not HostProcess; under the pod's false, the container's own true
+		// is the contradiction. No container twice.
+		hostProcessPod := podTrue || api.HostProcessContainers > 0
+		extra := 0
+		if podHostProcessFalse(spec) {
+			extra = len(api.Conflicts)
+		}
+		fields := map[string]bool{}
+		for _, f := range uniform {
+			fields[f] = true
+		}
+		for _, c := range api.Conflicts {
+			if !fields[c] {
+				t.Errorf("uniform-containers: %v, API server rejects the contradiction at %s", uniform, c)
 			}
-			counts["uniform-containers: both reject"]++
-		case len(uniform) > 0 && onlyPodLevel && len(api.Conflicts) > 0:
+		}
+		switch {
+		case !hostProcessPod:
+			if len(uniform) > 0 {
+				t.Errorf("uniform-containers: %v in a pod that is no HostProcess pod: %+v", uniform, api)
+			}
+		case len(uniform) != api.Containers-api.HostProcessContainers+extra || len(fields) != len(uniform):
+			t.Errorf("uniform-containers: %v, API server %+v", uniform, api)
+		case onlyPodLevel && len(uniform) > 0:
 			counts["uniform-containers: rules reject pod-level true with every container false; API server rejects the contradiction"]++
 		case len(uniform) > 0:
-			t.Errorf("uniform-containers: %v, API server accepts: %+v", uniform, api)
+			counts["uniform-containers: both reject"]++
 		}
-
-		if len(api.Conflicts) > 0 && !hostNetwork && len(uniform) == 0 {
-			counts["API server rejects a contradicting hostProcess that rules 2 and 3 accept"]++
+		if len(api.Conflicts) > 0 && len(uniform) == 0 {
+			t.Errorf("the API server rejects a contradicting hostProcess that rule 3 accepts: %+v", api)
+		}
+		if extra > 0 {
+			counts["uniform-containers: both reject a container's true under the pod's false"]++
 		}
 	}
 	keys := make([]string, 0, len(counts))
@@ -85,4 +107,9 @@ func TestAPIServerOracle(t *testing.T) {
 func podHostProcessTrue(s *corev1.PodSpec) bool {
 	sc := s.SecurityContext
 	return sc != nil && sc.WindowsOptions != nil && sc.WindowsOptions.HostProcess != nil && *sc.WindowsOptions.HostProcess
+}
+
+func podHostProcessFalse(s *corev1.PodSpec) bool {
+	sc := s.SecurityContext
+	return sc != nil && sc.WindowsOptions != nil && sc.WindowsOptions.HostProcess != nil && !*sc.WindowsOptions.HostProcess
 }

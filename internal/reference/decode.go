@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
@@ -36,10 +37,14 @@ func HasPodSpec(kind string) bool { return newOfKind[kind] != nil }
 // an error when that form would not be judged as the object is: a kind
 // without a pod spec, a value of the wrong type, or a pod spec that the
 // typed form does not hold as written (an unknown or misspelt field, a
-// value it reads differently). The last is found by encoding the typed form
-// again and comparing its pod spec with the object's (see sameForRules), so
-// that whatever Decode accepts, the rules read alike in both forms: they
-// read nothing but the kind and the pod spec.
+// value it reads differently, a volume or volumeMounts name written as "",
+// an inherit-user annotation the typed form holds otherwise). The pod spec
+// is checked by encoding the typed form again and comparing it with the
+// object's (see sameForRules), so that whatever Decode accepts, the rules
+// read alike in both forms: they read nothing but the kind, the pod spec
+// and the inherit-user annotation. A limit that is no quantity makes the
+// typed conversion fail; EvaluateDocument takes such limits out first and
+// judges them as missing (see sanitize).
 func Decode(u map[string]any) (runtime.Object, error) {
 	in, err := asJSON(u)
 	if err != nil {
@@ -58,6 +63,17 @@ func Decode(u map[string]any) (runtime.Object, error) {
 		prefix = "spec.template.spec" // a ReplicationController without a template
 	}
 	at := strings.Split(prefix, ".")
+	if where, ok := emptyNames(get(in, at), at); !ok {
+		return nil, fmt.Errorf("the typed form cannot tell the name \"\" at %s from a missing one", pathText(where))
+	}
+	if meta, metaPrefix, ok := PodMetaOf(obj); ok {
+		annotations, _ := get(in, strings.Split(metaPrefix+".annotations", ".")).(map[string]any)
+		raw, present := annotations[InheritUserAnnotation]
+		typed, typedPresent := meta.Annotations[InheritUserAnnotation]
+		if s, _ := raw.(string); present != typedPresent || s != typed {
+			return nil, fmt.Errorf("the typed form differs at %s.annotations[%q]", metaPrefix, InheritUserAnnotation)
+		}
+	}
 	spec, typed := prune(get(in, at)), prune(get(back, at))
 	if isEmpty(spec) && isEmpty(typed) {
 		return obj, nil // no pod spec, or an empty one: nothing to judge either way
@@ -66,6 +82,35 @@ func Decode(u map[string]any) (runtime.Object, error) {
 		return nil, fmt.Errorf("the typed form differs at %s", pathText(where))
 	}
 	return obj, nil
+}
+
+// emptyNames finds a volume or volumeMounts entry whose name is written as
+// "": the typed form holds it as it holds a missing name, but rule 7 reads
+// a written "" as a name that a mount of "" names.
+func emptyNames(spec any, at []string) ([]string, bool) {
+	s, _ := spec.(map[string]any)
+	named := func(list any, at []string) ([]string, bool) {
+		entries, _ := list.([]any)
+		for i, e := range entries {
+			if m, ok := e.(map[string]any); ok && m["name"] == "" {
+				return join(at, fmt.Sprint(i), "name"), false
+			}
+		}
+		return nil, true
+	}
+	if where, ok := named(s["volumes"], join(at, "volumes")); !ok {
+		return where, false
+	}
+	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		entries, _ := s[list].([]any)
+		for i, e := range entries {
+			c, _ := e.(map[string]any)
+			if where, ok := named(c["volumeMounts"], join(at, list, fmt.Sprint(i), "volumeMounts")); !ok {
+				return where, false
+			}
+		}
+	}
+	return nil, true
 }
 
 // Typed converts an unstructured pod-bearing object to its typed form, as a
@@ -150,8 +195,8 @@ func isEmpty(v any) bool {
 
 // sameForRules compares a pruned pod spec (in) with the pruned pod spec of
 // its typed form encoded again (back). Values must be equal, except that a
-// limit or request only needs to be present in both (the rules read no
-// more of it, and the typed form writes quantities in canonical form), and
+// limit or request must be the same quantity on both sides (the typed form
+// writes quantities in canonical form; rule 8 reads their value), and
 // a zero value on one side may be missing on the other only where the
 // rules read it as they read a missing value (see zeroIsMissing). Anything
 // else is a value one form has and the other has not: os: {} comes back
@@ -159,7 +204,11 @@ func isEmpty(v any) bool {
 // first difference.
 func sameForRules(in, back any, at []string) ([]string, bool) {
 	if quantity(at) {
-		if in == nil || back == nil {
+		// The typed form writes quantities in canonical form: the value
+		// must be the same.
+		a, errA := parsedQuantity(in)
+		b, errB := parsedQuantity(back)
+		if errA != nil || errB != nil || a.Cmp(b) != 0 {
 			return at, false
 		}
 		return nil, true
@@ -197,6 +246,18 @@ func sameForRules(in, back any, at []string) ([]string, bool) {
 		return nil, true
 	}
 	return at, in == back
+}
+
+// parsedQuantity reads a limit or request as written: a string, or a JSON
+// number as its JSON text.
+func parsedQuantity(v any) (resource.Quantity, error) {
+	switch t := v.(type) {
+	case string:
+		return resource.ParseQuantity(t)
+	case int64, float64:
+		return resource.ParseQuantity(jsonText(t))
+	}
+	return resource.Quantity{}, fmt.Errorf("not a quantity: %v", v)
 }
 
 // quantity: at is a resource limit or request.
@@ -253,4 +314,4 @@ func pathText(at []string) string {
 	return b.String()
 }
 
-func join(at []string, k string) []string { return append(append([]string{}, at...), k) }
+func join(at []string, k ...string) []string { return append(append([]string{}, at...), k...) }

@@ -26,9 +26,10 @@ func hpPod(opts ...podOpt) *corev1.Pod {
 		SecurityContext: &corev1.PodSecurityContext{WindowsOptions: &corev1.WindowsSecurityContextOptions{
 			HostProcess: yes, RunAsUserName: ptr(`NT AUTHORITY\LOCAL SERVICE`),
 		}},
-		HostNetwork: true,
-		OS:          &corev1.PodOS{Name: "windows"},
-		Containers:  []corev1.Container{ctr("app")},
+		HostNetwork:  true,
+		OS:           &corev1.PodOS{Name: "windows"},
+		NodeSelector: map[string]string{"kubernetes.io/os": "windows"},
+		Containers:   []corev1.Container{ctr("app")},
 	}
 	for _, o := range opts {
 		o(&s)
@@ -83,10 +84,19 @@ func hostNetwork(v bool) podOpt      { return func(s *corev1.PodSpec) { s.HostNe
 func osName(name string) podOpt {
 	return func(s *corev1.PodSpec) { s.OS = &corev1.PodOS{Name: corev1.OSName(name)} }
 }
-func noOS() podOpt { return func(s *corev1.PodSpec) { s.OS = nil } }
-func nodeSelector(os string) podOpt {
-	return func(s *corev1.PodSpec) { s.NodeSelector = map[string]string{"kubernetes.io/os": os} }
+func noOS() podOpt                  { return func(s *corev1.PodSpec) { s.OS = nil } }
+func nodeSelector(os string) podOpt { return selector("kubernetes.io/os", os) }
+
+// selector sets the nodeSelector to the given key and value pairs.
+func selector(kv ...string) podOpt {
+	return func(s *corev1.PodSpec) {
+		s.NodeSelector = map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			s.NodeSelector[kv[i]] = kv[i+1]
+		}
+	}
 }
+func noSelector() podOpt                       { return func(s *corev1.PodSpec) { s.NodeSelector = nil } }
 func containers(cs ...corev1.Container) podOpt { return func(s *corev1.PodSpec) { s.Containers = cs } }
 func inits(cs ...corev1.Container) podOpt      { return func(s *corev1.PodSpec) { s.InitContainers = cs } }
 
@@ -108,6 +118,33 @@ func podRunAsNonRoot(v *bool) podOpt {
 }
 
 func volumes(vs ...corev1.Volume) podOpt { return func(s *corev1.PodSpec) { s.Volumes = vs } }
+
+// mountedVolumes sets the volumes and mounts each into the first container.
+func mountedVolumes(vs ...corev1.Volume) podOpt {
+	return func(s *corev1.PodSpec) {
+		s.Volumes = vs
+		for _, v := range vs {
+			s.Containers[0].VolumeMounts = append(s.Containers[0].VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: `C:\` + v.Name})
+		}
+	}
+}
+
+func mounts(names ...string) ctrOpt {
+	return func(c *corev1.Container) {
+		for _, n := range names {
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: n, MountPath: `C:\` + n})
+		}
+	}
+}
+
+// annotated sets one annotation on a Pod's metadata.
+func annotated(p *corev1.Pod, key, value string) *corev1.Pod {
+	if p.Annotations == nil {
+		p.Annotations = map[string]string{}
+	}
+	p.Annotations[key] = value
+	return p
+}
 
 func hostPathVolume(name, path string, typ *corev1.HostPathType) corev1.Volume {
 	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path, Type: typ}}}
@@ -150,11 +187,20 @@ func ctrRunAsNonRoot(v *bool) ctrOpt {
 	}
 }
 
+// limits sets the named limits to 1, and memory to 1Gi.
 func limits(names ...corev1.ResourceName) ctrOpt {
 	return func(c *corev1.Container) {
 		c.Resources.Limits = corev1.ResourceList{}
 		for _, n := range names {
 			c.Resources.Limits[n] = resource.MustParse("1")
+			if n == corev1.ResourceMemory {
+				c.Resources.Limits[n] = resource.MustParse("1Gi")
+			}
 		}
 	}
+}
+
+// limit sets one limit to a quantity.
+func limit(name corev1.ResourceName, q string) ctrOpt {
+	return func(c *corev1.Container) { c.Resources.Limits[name] = resource.MustParse(q) }
 }

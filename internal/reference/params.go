@@ -4,7 +4,9 @@ package reference
 type Params struct {
 	AllowedImages      []string // hostprocess-allowed: exact images, or prefixes ending in "*"
 	AllowSystem        bool     // hostprocess-run-as-user-name: allow NT AUTHORITY\SYSTEM
+	SystemImages       []string // hostprocess-run-as-user-name: images that may run as SYSTEM (as allowedImages match)
 	AllowedLocalGroups []string // hostprocess-run-as-user-name: local groups, compared without regard to case
+	RequireOSName      bool     // hostprocess-windows-node: also require os.name: windows
 	RequiredLimits     []string // hostprocess-resource-limits: resources every HostProcess container must limit
 }
 
@@ -25,8 +27,14 @@ func ParamsFrom(byRule map[string]map[string]any) Params {
 	if v, ok := byRule[RuleRunAsUserName]["allowSystem"].(bool); ok {
 		p.AllowSystem = v
 	}
+	if v, ok := stringList(byRule[RuleRunAsUserName]["systemImages"]); ok {
+		p.SystemImages = v
+	}
 	if v, ok := stringList(byRule[RuleRunAsUserName]["allowedLocalGroups"]); ok {
 		p.AllowedLocalGroups = v
+	}
+	if v, ok := byRule[RuleWindowsNode]["requireOSName"].(bool); ok {
+		p.RequireOSName = v
 	}
 	if v, ok := stringList(byRule[RuleResourceLimits]["requiredLimits"]); ok {
 		p.RequiredLimits = v

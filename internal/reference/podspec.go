@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -39,6 +40,57 @@ func PodSpecOf(obj runtime.Object) (spec *corev1.PodSpec, prefix string, ok bool
 	return nil, "", false
 }
 
+// PodMetaOf returns the pod metadata of obj (the metadata beside its pod
+// spec) and its JSON path in obj: metadata of a Pod, template.metadata,
+// spec.template.metadata, spec.jobTemplate.spec.template.metadata.
+func PodMetaOf(obj runtime.Object) (meta *metav1.ObjectMeta, prefix string, ok bool) {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return &o.ObjectMeta, "metadata", true
+	case *corev1.PodTemplate:
+		return &o.Template.ObjectMeta, "template.metadata", true
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return nil, "", false
+		}
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *appsv1.Deployment:
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *appsv1.DaemonSet:
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *appsv1.StatefulSet:
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *appsv1.ReplicaSet:
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *batchv1.Job:
+		return &o.Spec.Template.ObjectMeta, "spec.template.metadata", true
+	case *batchv1.CronJob:
+		return &o.Spec.JobTemplate.Spec.Template.ObjectMeta, "spec.jobTemplate.spec.template.metadata", true
+	}
+	return nil, "", false
+}
+
+// podSpecPaths are the pod spec and pod metadata paths of each kind with a
+// pod spec, as the rules page names them.
+var podSpecPaths = map[string]struct{ spec, meta string }{
+	"Pod":                   {"spec", "metadata"},
+	"PodTemplate":           {"template.spec", "template.metadata"},
+	"ReplicationController": {"spec.template.spec", "spec.template.metadata"},
+	"Deployment":            {"spec.template.spec", "spec.template.metadata"},
+	"DaemonSet":             {"spec.template.spec", "spec.template.metadata"},
+	"StatefulSet":           {"spec.template.spec", "spec.template.metadata"},
+	"ReplicaSet":            {"spec.template.spec", "spec.template.metadata"},
+	"Job":                   {"spec.template.spec", "spec.template.metadata"},
+	"CronJob":               {"spec.jobTemplate.spec.template.spec", "spec.jobTemplate.spec.template.metadata"},
+}
+
+// PodSpecPaths returns the paths of the pod spec and of the pod metadata in
+// an object of kind ("spec.template.spec", "spec.template.metadata").
+func PodSpecPaths(kind string) (spec, meta string, ok bool) {
+	p, ok := podSpecPaths[kind]
+	return p.spec, p.meta, ok
+}
+
 // container is one entry of containers, initContainers or
 // ephemeralContainers, with where it sits.
 type container struct {
@@ -62,6 +114,13 @@ type pod struct {
 	spec       *corev1.PodSpec
 	prefix     string
 	containers []container
+	// annotations of the pod metadata, and its path ("" when the object
+	// has none, as for a bare pod spec).
+	annotations map[string]string
+	metaPrefix  string
+	// limitNotes are limits that the typed form could not hold as written
+	// (see sanitize), by container path and resource name.
+	limitNotes map[limitKey]limitNote
 }
 
 func newPod(spec *corev1.PodSpec, prefix string) *pod {

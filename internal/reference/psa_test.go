@@ -1,6 +1,8 @@
 package reference_test
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/policygen/policygen/internal/generate"
@@ -12,24 +14,31 @@ import (
 // windowsHostProcess forbids the pod (rules page, rule 1).
 func TestAllowedIsPSABaseline(t *testing.T) {
 	g := generate.New(1)
-	forbidden := 0
-	for i := range 20000 {
-		obj := g.Next()
-		spec, prefix, _ := reference.PodSpecOf(obj)
-		violated := false
-		for _, v := range reference.EvaluatePodSpec(spec, prefix, reference.DefaultParams()) {
-			violated = violated || v.Rule == reference.RuleAllowed
-		}
-		psa, detail := reference.PSAForbids(spec)
-		if psa {
-			forbidden++
-		}
-		if violated != psa {
-			t.Fatalf("object %d: hostprocess-allowed %v, PSA forbids %v (%s): %v", i, violated, psa, detail, generate.Unstructured(obj))
+	forbidden, pods, inLists := 0, 0, 0
+	for pods < 20000 {
+		d := g.NextDocument()
+		for _, path := range slices.Sorted(maps.Keys(d.Twins)) {
+			obj := d.Twins[path]
+			spec, prefix, _ := reference.PodSpecOf(obj)
+			violated := false
+			for _, v := range reference.EvaluatePodSpec(spec, prefix, reference.DefaultParams()) {
+				violated = violated || v.Rule == reference.RuleAllowed
+			}
+			psa, detail := reference.PSAForbids(spec)
+			if psa {
+				forbidden++
+			}
+			if path != "" {
+				inLists++
+			}
+			pods++
+			if violated != psa {
+				t.Fatalf("%s %q: hostprocess-allowed %v, PSA forbids %v (%s): %v", d.Shape, path, violated, psa, detail, generate.Unstructured(obj))
+			}
 		}
 	}
-	t.Logf("20000 pods, %d forbidden by PSA Baseline windowsHostProcess, all agreeing", forbidden)
-	if forbidden == 0 || forbidden == 20000 {
-		t.Errorf("the generator gave %d forbidden pods of 20000: no test", forbidden)
+	t.Logf("%d pods (%d list items), %d forbidden by PSA Baseline windowsHostProcess, all agreeing", pods, inLists, forbidden)
+	if forbidden == 0 || forbidden == pods || inLists == 0 {
+		t.Errorf("the generator gave %d forbidden pods of %d, %d in lists: no test", forbidden, pods, inLists)
 	}
 }

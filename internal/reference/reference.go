@@ -54,20 +54,33 @@ func Rules() []string {
 	return ids
 }
 
-// Evaluate returns every violation of every rule for obj. An object of a
-// kind without a pod spec never violates.
+// Evaluate returns every violation of every rule for obj, one object (not
+// a list). An object of a kind without a pod spec never violates. The pod
+// metadata's annotations are read beside the pod spec.
 func Evaluate(obj runtime.Object, params Params) []violation.Violation {
+	return evaluate(obj, params, nil)
+}
+
+func evaluate(obj runtime.Object, params Params, notes map[limitKey]limitNote) []violation.Violation {
 	spec, prefix, ok := PodSpecOf(obj)
 	if !ok {
 		return nil
 	}
-	return EvaluatePodSpec(spec, prefix, params)
+	p := newPod(spec, prefix)
+	if meta, metaPrefix, ok := PodMetaOf(obj); ok {
+		p.annotations, p.metaPrefix = meta.Annotations, metaPrefix
+	}
+	p.limitNotes = notes
+	return p.evaluate(params)
 }
 
 // EvaluatePodSpec judges one pod spec whose JSON path in its object is
-// prefix ("spec", "spec.template.spec", ...).
+// prefix ("spec", "spec.template.spec", ...), without pod metadata.
 func EvaluatePodSpec(spec *corev1.PodSpec, prefix string, params Params) []violation.Violation {
-	p := newPod(spec, prefix)
+	return newPod(spec, prefix).evaluate(params)
+}
+
+func (p *pod) evaluate(params Params) []violation.Violation {
 	var out []violation.Violation
 	for _, c := range checks {
 		out = append(out, c.check(p, params)...)
