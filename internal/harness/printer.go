@@ -75,7 +75,7 @@ func jsonReport(r Report) any {
 	for _, c := range r.Cases {
 		cr := caseResult{Name: c.Case, File: c.File, Line: c.Line, Passed: len(c.Failures) == 0}
 		for _, f := range c.Failures {
-			cr.Failures = append(cr.Failures, failure{f.Engine, f.Diff})
+			cr.Failures = append(cr.Failures, failure(f))
 		}
 		out.Cases = append(out.Cases, cr)
 	}

@@ -204,19 +204,6 @@ func (p *pod) isHostProcessPod() bool {
 	return isTrue(p.podHostProcess()) || len(p.hostProcessContainers()) > 0
 }
 
-// effectiveRunAsUserName returns the container's runAsUserName (its own,
-// else the pod's) and the path it came from; when neither sets one, the
-// path is where the container would set it.
-func (p *pod) effectiveRunAsUserName(c container) (*string, string) {
-	if w := containerWindows(c); w != nil && w.RunAsUserName != nil {
-		return w.RunAsUserName, c.path + ".securityContext.windowsOptions.runAsUserName"
-	}
-	if w := p.podWindows(); w != nil && w.RunAsUserName != nil {
-		return w.RunAsUserName, p.field("securityContext.windowsOptions.runAsUserName")
-	}
-	return nil, c.path + ".securityContext.windowsOptions.runAsUserName"
-}
-
 // effectiveRunAsNonRoot returns the container's runAsNonRoot (its own, else
 // the pod's) and the path it came from.
 func (p *pod) effectiveRunAsNonRoot(c container) (*bool, string) {

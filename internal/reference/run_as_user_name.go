@@ -162,6 +162,7 @@ func asciiLower(s string) string {
 // backslash are not group names and match nothing.
 func localGroupAllowed(name string, groups []string) bool {
 	for _, g := range groups {
+		//lint:ignore SA6005 the Rego compares lower(a) == lower(b), which is this; EqualFold folds more (ſ is s to it)
 		if g != "" && !strings.Contains(g, `\`) && strings.ToLower(g) == strings.ToLower(name) {
 			return true
 		}

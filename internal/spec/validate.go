@@ -352,7 +352,7 @@ func (v *validator) compile(mods map[string]*ast.Module, adapter string, default
 		if !checkTypes {
 			break
 		}
-		tpe := c.TypeEnv.Get(ast.MustParseRef("data." + r.TemplateName() + ".violation"))
+		tpe := c.TypeEnv.GetByRef(ast.MustParseRef("data." + r.TemplateName() + ".violation"))
 		if !violationType(tpe) {
 			v.regoError(r.Rego, mods[r.Rego].Package.Location.Row, fmt.Sprintf("violation has type %v, not a set of objects with a string msg", tpe), "build each violation with hp.violation(rule, msg, field), msg a string")
 		}
