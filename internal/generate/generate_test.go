@@ -3,7 +3,10 @@ package generate
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
+
+	podkinds "github.com/policygen/policygen/internal/kinds"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -213,4 +216,18 @@ func decodeAs(t *testing.T, obj runtime.Object, u map[string]any) runtime.Object
 		t.Fatalf("%v: %s", err, raw)
 	}
 	return out
+}
+
+// The generator wraps pod specs in exactly the pod-bearing kinds.
+func TestGeneratorKindsAreThePodBearingKinds(t *testing.T) {
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.name)
+	}
+	want := podkinds.Names()
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("the generator makes %v, the pod-bearing kinds are %v", names, want)
+	}
 }

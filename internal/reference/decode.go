@@ -8,30 +8,18 @@ import (
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/policygen/policygen/internal/kinds"
 )
 
-// newOfKind makes an empty typed object for each kind the rules page gives
-// a pod spec, matched by kind name alone (any apiGroup/version).
-var newOfKind = map[string]func() runtime.Object{
-	"Pod":                   func() runtime.Object { return &corev1.Pod{} },
-	"PodTemplate":           func() runtime.Object { return &corev1.PodTemplate{} },
-	"ReplicationController": func() runtime.Object { return &corev1.ReplicationController{} },
-	"Deployment":            func() runtime.Object { return &appsv1.Deployment{} },
-	"DaemonSet":             func() runtime.Object { return &appsv1.DaemonSet{} },
-	"StatefulSet":           func() runtime.Object { return &appsv1.StatefulSet{} },
-	"ReplicaSet":            func() runtime.Object { return &appsv1.ReplicaSet{} },
-	"Job":                   func() runtime.Object { return &batchv1.Job{} },
-	"CronJob":               func() runtime.Object { return &batchv1.CronJob{} },
-}
-
 // HasPodSpec reports whether objects of kind have a pod spec.
-func HasPodSpec(kind string) bool { return newOfKind[kind] != nil }
+func HasPodSpec(kind string) bool {
+	_, ok := kinds.Of(kind)
+	return ok
+}
 
 // Decode returns the typed form of an unstructured pod-bearing object, and
 // an error when that form would not be judged as the object is: a kind
@@ -118,11 +106,11 @@ func emptyNames(spec any, at []string) ([]string, bool) {
 // read both forms alike.
 func Typed(u map[string]any) (runtime.Object, error) {
 	kind, _ := u["kind"].(string)
-	newObj := newOfKind[kind]
-	if newObj == nil {
+	k, ok := kinds.Of(kind)
+	if !ok {
 		return nil, fmt.Errorf("kind %q has no pod spec", kind)
 	}
-	obj := newObj()
+	obj := k.New()
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u, obj); err != nil {
 		return nil, err
 	}

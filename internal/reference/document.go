@@ -162,18 +162,18 @@ func Unchanged(object, oldObject map[string]any) bool {
 func podSpecTuples(doc map[string]any) []any {
 	var out []any
 	for _, it := range Items(doc) {
-		paths, ok := podSpecPaths[it.Kind]
+		specPath, metaPath, ok := PodSpecPaths(it.Kind)
 		if !ok {
 			continue
 		}
-		path := paths.spec
+		path := specPath
 		if it.Path != "" {
 			path = it.Path + "." + path
 		}
 		out = append(out, []any{
 			path,
-			get(it.Object, strings.Split(paths.spec, ".")),
-			get(it.Object, append(strings.Split(paths.meta, "."), "annotations")),
+			get(it.Object, strings.Split(specPath, ".")),
+			get(it.Object, append(strings.Split(metaPath, "."), "annotations")),
 		})
 	}
 	return out
@@ -242,10 +242,10 @@ func number(v any) (*big.Rat, bool) {
 //
 // Everything else stays as it is, for Decode to judge.
 func sanitize(it Item) (map[string]any, map[limitKey]limitNote) {
-	paths := podSpecPaths[it.Kind]
+	specPath, metaPath, _ := PodSpecPaths(it.Kind)
 	u := copyJSON(it.Object).(map[string]any)
 	notes := map[limitKey]limitNote{}
-	if spec, ok := get(u, strings.Split(paths.spec, ".")).(map[string]any); ok {
+	if spec, ok := get(u, strings.Split(specPath, ".")).(map[string]any); ok {
 		for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
 			entries, _ := spec[list].([]any)
 			for i, e := range entries {
@@ -262,14 +262,14 @@ func sanitize(it Item) (map[string]any, map[limitKey]limitNote) {
 						continue
 					}
 					delete(limits, name)
-					notes[limitKey{fmt.Sprintf("%s.%s[%d]", paths.spec, list, i), name}] = limitNote{
+					notes[limitKey{fmt.Sprintf("%s.%s[%d]", specPath, list, i), name}] = limitNote{
 						why: fmt.Sprintf("%s %s is not a quantity", name, jsonText(v)),
 					}
 				}
 			}
 		}
 	}
-	if meta, ok := get(u, strings.Split(paths.meta, ".")).(map[string]any); ok {
+	if meta, ok := get(u, strings.Split(metaPath, ".")).(map[string]any); ok {
 		if a, present := meta["annotations"]; present {
 			annotations, isMap := a.(map[string]any)
 			if !isMap {

@@ -2,12 +2,15 @@ package reference
 
 import (
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/policygen/policygen/internal/kinds"
 )
 
 // PodSpecOf returns the pod spec of obj and its JSON path in obj, as the
@@ -70,25 +73,14 @@ func PodMetaOf(obj runtime.Object) (meta *metav1.ObjectMeta, prefix string, ok b
 	return nil, "", false
 }
 
-// podSpecPaths are the pod spec and pod metadata paths of each kind with a
-// pod spec, as the rules page names them.
-var podSpecPaths = map[string]struct{ spec, meta string }{
-	"Pod":                   {"spec", "metadata"},
-	"PodTemplate":           {"template.spec", "template.metadata"},
-	"ReplicationController": {"spec.template.spec", "spec.template.metadata"},
-	"Deployment":            {"spec.template.spec", "spec.template.metadata"},
-	"DaemonSet":             {"spec.template.spec", "spec.template.metadata"},
-	"StatefulSet":           {"spec.template.spec", "spec.template.metadata"},
-	"ReplicaSet":            {"spec.template.spec", "spec.template.metadata"},
-	"Job":                   {"spec.template.spec", "spec.template.metadata"},
-	"CronJob":               {"spec.jobTemplate.spec.template.spec", "spec.jobTemplate.spec.template.metadata"},
-}
-
 // PodSpecPaths returns the paths of the pod spec and of the pod metadata in
 // an object of kind ("spec.template.spec", "spec.template.metadata").
 func PodSpecPaths(kind string) (spec, meta string, ok bool) {
-	p, ok := podSpecPaths[kind]
-	return p.spec, p.meta, ok
+	k, ok := kinds.Of(kind)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Join(k.PodSpec, "."), strings.Join(k.PodMetadata(), "."), true
 }
 
 // container is one entry of containers, initContainers or
