@@ -36,19 +36,19 @@ func TestPublishSignedAndVerify(t *testing.T) {
 		t.Fatalf("publish: %s", stderr)
 	}
 	b := filepath.Join(dist, "bundle.tar.gz")
-	if code, out, stderr := runCLI(t, "verify", "--bundle", b, "--public-key", pub); code != 0 || !strings.Contains(out, "signature valid (RS256, key id policygen)") {
+	if code, out, stderr := runCLI(t, "verify", "--opa-bundle", b, "--public-key", pub); code != 0 || !strings.Contains(out, "signature valid (RS256, key id policygen)") {
 		t.Errorf("verify: exit %d: %s%s", code, out, stderr)
 	}
 	// RS256 signatures are deterministic, so check reproduces the signed dist.
 	if code, out, _ := runCLI(t, "check", "--cases", oneCase(t, 1), "--dist", dist, "--signing-key", key); code != 0 {
 		t.Errorf("check of a signed dist: exit %d: %s", code, out)
 	}
-	if code, _, stderr := runCLI(t, "verify", "--bundle", b, "--public-key", otherPub); code != exitFailed || !strings.Contains(stderr, "bundle signature verification failed") {
+	if code, _, stderr := runCLI(t, "verify", "--opa-bundle", b, "--public-key", otherPub); code != exitFailed || !strings.Contains(stderr, "bundle signature verification failed") {
 		t.Errorf("verify with another key: exit %d: %s", code, stderr)
 	}
 	unsigned := filepath.Join(t.TempDir(), "dist")
 	runCLI(t, "publish", "--cases", oneCase(t, 1), "--dist", unsigned)
-	if code, _, stderr := runCLI(t, "verify", "--bundle", filepath.Join(unsigned, "bundle.tar.gz"), "--public-key", pub); code != exitFailed || !strings.Contains(stderr, "missing .signatures.json") {
+	if code, _, stderr := runCLI(t, "verify", "--opa-bundle", filepath.Join(unsigned, "bundle.tar.gz"), "--public-key", pub); code != exitFailed || !strings.Contains(stderr, "missing .signatures.json") {
 		t.Errorf("verify of an unsigned bundle: exit %d: %s", code, stderr)
 	}
 	if code, _, stderr := runCLI(t, "publish", "--cases", oneCase(t, 1), "--dist", unsigned, "--signing-key", pub); code != exitInvalid || !strings.Contains(stderr, "fix: ") {

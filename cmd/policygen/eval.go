@@ -31,7 +31,7 @@ violation with its rule, field, message and fix.`,
 		failed: "a manifest violates a rule",
 		flags: func(fl *pflag.FlagSet) func([]string) error {
 			inputFlags(fl, &in, false)
-			fl.StringVar(&bundle, "bundle", "all", "the rules to apply: a bundle name or all")
+			fl.StringVar(&bundle, "bundle", "all", "the rule bundle to apply: guard, hardening or all (as the spec names them)")
 			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'); repeatable")
 			fl.StringVar(&format, "format", "text", "text or json")
 			return func(args []string) error {

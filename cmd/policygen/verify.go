@@ -17,13 +17,13 @@ var verifyCmd = func() *command {
 	var file, pub, alg, keyID string
 	return &command{
 		name:    "verify",
-		summary: "check the signature of a signed OPA bundle",
+		summary: "check the signature of a signed OPA bundle (dist/bundle.tar.gz)",
 		help: `Check that a bundle signed by "policygen publish --signing-key" carries a
 valid signature over exactly the files it holds, as OPA checks it when it
 loads the bundle with a verification key.`,
 		failed: "the signature is missing or invalid",
 		flags: func(fl *pflag.FlagSet) func([]string) error {
-			fl.StringVar(&file, "bundle", "dist/"+bundletarget.Path, "the bundle to verify")
+			fl.StringVar(&file, "opa-bundle", "dist/"+bundletarget.Path, "the OPA bundle to verify")
 			fl.StringVar(&pub, "public-key", "", "the public key (PEM), or the HS256 secret file (required)")
 			fl.StringVar(&alg, "signing-alg", "RS256", "RS256, ES256 or HS256")
 			fl.StringVar(&keyID, "key-id", bundle.DefaultKeyID, "the key id the bundle was signed with")
@@ -37,7 +37,7 @@ loads the bundle with a verification key.`,
 		run: func(e env, _ []string) error {
 			b, err := os.ReadFile(file)
 			if err != nil {
-				return &problem.Error{File: file, Problem: "cannot read the bundle: " + err.Error(), Fix: "name the bundle with --bundle"}
+				return &problem.Error{File: file, Problem: "cannot read the OPA bundle: " + err.Error(), Fix: "name it with --opa-bundle"}
 			}
 			key, err := os.ReadFile(pub)
 			if err != nil {
