@@ -110,12 +110,16 @@ func decodeJSON(file string, index, line int, js []byte, canonical bool) Documen
 }
 
 // contentOffset is the number of lines before the first line of chunk
-// that holds more than white space or a comment.
+// that holds more than white space, a comment or a "---" (YAMLReader keeps
+// a "---" that starts a stream or follows another).
 func contentOffset(chunk []byte) int {
 	n := 0
 	for len(chunk) > 0 {
 		line, rest, _ := bytes.Cut(chunk, []byte("\n"))
 		t := bytes.TrimSpace(line)
+		if sep, ok := bytes.CutPrefix(t, []byte("---")); ok {
+			t = bytes.TrimSpace(sep)
+		}
 		if len(t) > 0 && t[0] != '#' {
 			return n
 		}
