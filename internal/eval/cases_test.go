@@ -3,8 +3,8 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"io/fs"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"

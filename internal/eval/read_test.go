@@ -28,18 +28,18 @@ merged:
   user: b
 list: [&x 1, *x]
 `,
-	"duplicate keys":     "apiVersion: v1\nkind: X\nmetadata: {name: first}\nmetadata: {name: second}\nspec: {hostProcess: false, hostProcess: true}\n",
-	"multi with empties": "# header comment\n---\n---\napiVersion: v1\nkind: A\n---\n# only a comment\n---\n\n---\napiVersion: v1\nkind: B\n--- # trailing comment\nnull\n---\n~\n---\napiVersion: v1\nkind: C\n...\n",
-	"json":               "{\"apiVersion\": \"v1\", \"kind\": \"X\", \"spec\": {\"hostProcess\" : true}}\n",
-	"json stream":        "{\"apiVersion\": \"v1\", \"kind\": \"A\"}\n{\"apiVersion\": \"v1\", \"kind\": \"B\"}\n\n{\"apiVersion\": \"v1\", \"kind\": \"C\", \"k\": 1, \"k\": 2}\n",
-	"json then yaml":     "{\"apiVersion\": \"v1\", \"kind\": \"A\"}\n---\napiVersion: v1\nkind: B\n",
-	"json in yaml":       "apiVersion: v1\nkind: A\n---\n{\"apiVersion\": \"v1\", \"kind\": \"B\"}\n",
-	"utf8 bom":           "\ufeffapiVersion: v1\nkind: X\nspec: {hostProcess: on}\n",
-	"crlf":               "apiVersion: v1\r\nkind: X\r\nspec:\r\n  hostProcess: true\r\n---\r\napiVersion: v1\r\nkind: Why\r\n",
+	"duplicate keys":             "apiVersion: v1\nkind: X\nmetadata: {name: first}\nmetadata: {name: second}\nspec: {hostProcess: false, hostProcess: true}\n",
+	"multi with empties":         "# header comment\n---\n---\napiVersion: v1\nkind: A\n---\n# only a comment\n---\n\n---\napiVersion: v1\nkind: B\n--- # trailing comment\nnull\n---\n~\n---\napiVersion: v1\nkind: C\n...\n",
+	"json":                       "{\"apiVersion\": \"v1\", \"kind\": \"X\", \"spec\": {\"hostProcess\" : true}}\n",
+	"json stream":                "{\"apiVersion\": \"v1\", \"kind\": \"A\"}\n{\"apiVersion\": \"v1\", \"kind\": \"B\"}\n\n{\"apiVersion\": \"v1\", \"kind\": \"C\", \"k\": 1, \"k\": 2}\n",
+	"json then yaml":             "{\"apiVersion\": \"v1\", \"kind\": \"A\"}\n---\napiVersion: v1\nkind: B\n",
+	"json in yaml":               "apiVersion: v1\nkind: A\n---\n{\"apiVersion\": \"v1\", \"kind\": \"B\"}\n",
+	"utf8 bom":                   "\ufeffapiVersion: v1\nkind: X\nspec: {hostProcess: on}\n",
+	"crlf":                       "apiVersion: v1\r\nkind: X\r\nspec:\r\n  hostProcess: true\r\n---\r\napiVersion: v1\r\nkind: Why\r\n",
 	"syntax error in the middle": "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: [B\n---\napiVersion: v1\nkind: C\n",
-	"tabs":               "apiVersion: v1\nkind: A\nspec:\n\thostProcess: true\n---\napiVersion: v1\nkind: B\nspec: {a:\tb}\n",
-	"non-objects":        "- a\n- b\n---\njust a string\n---\n42\n---\ntrue\n---\nkind: NoVersion\n---\napiVersion: v1\nkind: 5\n---\napiVersion: v1\nkind: Ok\n",
-	"block scalars":      "apiVersion: v1\nkind: A\ndata: |\n  ---\n  not a separator? it is, for kubectl\n",
+	"tabs":                       "apiVersion: v1\nkind: A\nspec:\n\thostProcess: true\n---\napiVersion: v1\nkind: B\nspec: {a:\tb}\n",
+	"non-objects":                "- a\n- b\n---\njust a string\n---\n42\n---\ntrue\n---\nkind: NoVersion\n---\napiVersion: v1\nkind: 5\n---\napiVersion: v1\nkind: Ok\n",
+	"block scalars":              "apiVersion: v1\nkind: A\ndata: |\n  ---\n  not a separator? it is, for kubectl\n",
 }
 
 // utf16 encodes s as UTF-16 with a BOM.
@@ -194,13 +194,13 @@ func TestReaderNamesDocumentsAndLines(t *testing.T) {
 		want   []want
 	}{
 		"multi with empties": {corpus["multi with empties"], []want{{1, 4, "A", "", false}, {2, 11, "B", "", false}, {3, 18, "C", "", false}}},
-		"syntax error": {corpus["syntax error in the middle"], []want{{1, 1, "A", "", false}, {2, 5, "", "", true}, {3, 7, "C", "", false}}},
-		"crlf":         {corpus["crlf"], []want{{1, 1, "X", "", false}, {2, 6, "Why", "", false}}},
-		"tabs":         {corpus["tabs"], []want{{1, 4, "", "", true}, {2, 6, "B", "", false}}},
+		"syntax error":       {corpus["syntax error in the middle"], []want{{1, 1, "A", "", false}, {2, 5, "", "", true}, {3, 7, "C", "", false}}},
+		"crlf":               {corpus["crlf"], []want{{1, 1, "X", "", false}, {2, 6, "Why", "", false}}},
+		"tabs":               {corpus["tabs"], []want{{1, 4, "", "", true}, {2, 6, "B", "", false}}},
 		"non-objects": {corpus["non-objects"], []want{{1, 1, "", "not an object but a list", false}, {2, 4, "", "not an object but a string", false},
 			{3, 6, "", "not an object but the value 42", false}, {4, 8, "", "not an object but the boolean true", false},
 			{5, 10, "", "an object without a string apiVersion", false}, {6, 12, "", "an object without a string kind", false}, {7, 15, "Ok", "", false}}},
-		"json stream": {"\n\n" + corpus["json stream"], []want{{1, 3, "A", "", false}, {2, 0, "B", "", false}, {3, 0, "C", "", false}}},
+		"json stream":   {"\n\n" + corpus["json stream"], []want{{1, 3, "A", "", false}, {2, 0, "B", "", false}, {3, 0, "C", "", false}}},
 		"bad separator": {"apiVersion: v1\nkind: A\n--- {x: 1}\napiVersion: v1\nkind: B\n", []want{{1, 3, "", "", true}, {2, 4, "B", "", false}}},
 	} {
 		t.Run(name, func(t *testing.T) {
