@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/policygen/policygen/internal/problem"
@@ -20,6 +23,7 @@ var evalCmd = func() *command {
 	var in pipeline.Inputs
 	var bundle, format string
 	var params []string
+	var workers int
 	return &command{
 		name:    "eval",
 		args:    "FILE|DIR|-...",
@@ -27,19 +31,28 @@ var evalCmd = func() *command {
 		help: `Judge every Kubernetes object in the named files (YAML or JSON, several
 documents each), directories (every *.yaml, *.yml and *.json below them) or
 standard input (-) with the rendered conftest policies, and explain each
-violation with its rule, field, message and fix.`,
-		failed: "a manifest violates a rule",
+violation with its rule, field, message and fix. Manifests are read as
+kubectl reads them (YAML 1.1: hostProcess: yes is true). A document that
+cannot be read, or that is not a Kubernetes object (no kind or apiVersion),
+is named and skipped; the others are still judged, and the exit code is 2.
+Objects are judged on every core, streamed: memory does not grow with the
+number of documents. On a terminal, a progress line goes to stderr.`,
+		failed: "a manifest violates a rule (and every document could be read)",
 		flags: func(fl *pflag.FlagSet) func([]string) error {
 			inputFlags(fl, &in, false)
 			fl.StringVar(&bundle, "bundle", "all", "the rule bundle to apply: guard, hardening or all (as the spec names them)")
 			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'); repeatable")
 			fl.StringVar(&format, "format", "text", "text or json")
+			fl.IntVar(&workers, "workers", runtime.NumCPU(), "how many documents to judge at once")
 			return func(args []string) error {
 				if len(args) == 0 {
 					return fmt.Errorf("name the manifests to check: files, directories or - for standard input")
 				}
-				if format != "text" && format != "json" {
+				if _, err := eval.NewPrinter(format, io.Discard); err != nil {
 					return fmt.Errorf("--format %q: use text or json", format)
+				}
+				if workers < 1 {
+					return fmt.Errorf("--workers %d: use 1 or more", workers)
 				}
 				return nil
 			}
@@ -51,7 +64,7 @@ violation with its rule, field, message and fix.`,
 			}
 			rules := s.RulesOf(bundle)
 			if len(rules) == 0 {
-				return &problem.Error{File: "--bundle " + bundle, Problem: "no such bundle", Fix: "use one of " + strings.Join(s.BundleNames(), ", ")}
+				return &problem.Error{File: "--bundle " + bundle, Problem: "no such rule bundle", Fix: "use one of " + strings.Join(s.BundleNames(), ", ")}
 			}
 			byRule, err := parseParams(s, params)
 			if err != nil {
@@ -61,26 +74,26 @@ violation with its rule, field, message and fix.`,
 			if err != nil {
 				return err
 			}
-			docs, problems := eval.Read(args, e.stdin)
-			findings, err := eval.Check(context.Background(), s, engine, rules, byRule, docs)
+			if _, err := engine.WithParameters(byRule); err != nil {
+				return err
+			}
+			printer, err := eval.NewPrinter(format, e.stdout)
 			if err != nil {
 				return err
 			}
-			if format == "json" {
-				if err := eval.PrintJSON(e.stdout, findings, problems); err != nil {
-					return err
-				}
-			} else {
-				eval.PrintText(e.stdout, findings)
-				for _, p := range problems {
-					fmt.Fprintln(e.stderr, p)
-				}
+			checker := eval.NewChecker(rules, byRule).WithWorkers(workers).WithPrefilter(true)
+			if f, ok := e.stderr.(*os.File); ok && e.terminal {
+				checker = checker.WithProgress(f)
 			}
-			switch {
-			case len(problems) > 0:
-				return &unreadable{n: len(problems)}
-			case eval.Violations(findings) > 0:
-				return &violations{n: eval.Violations(findings)}
+			sum, err := checker.Run(context.Background(), engine, args, e.stdin, printer)
+			if err != nil {
+				return err
+			}
+			switch sum.ExitCode() {
+			case exitInvalid:
+				return &unreadable{n: sum.Problems()}
+			case exitFailed:
+				return &violations{n: sum.Violations}
 			}
 			return nil
 		},

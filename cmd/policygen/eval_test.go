@@ -15,6 +15,7 @@ type evalJSON struct {
 	Objects []struct {
 		File       string `json:"file"`
 		Document   int    `json:"document"`
+		Status     string `json:"status"`
 		Violations []struct {
 			Rule  string `json:"rule"`
 			Field string `json:"field"`
@@ -22,8 +23,9 @@ type evalJSON struct {
 			Fix   string `json:"fix"`
 		} `json:"violations"`
 	} `json:"objects"`
-	Violations int      `json:"violations"`
-	Errors     []string `json:"errors"`
+	Summary struct {
+		Objects, Violations, Skipped, Errors int
+	} `json:"summary"`
 }
 
 func runEval(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -74,8 +76,8 @@ func TestEvalVerdicts(t *testing.T) {
 		}
 		seen[key] = true
 	}
-	if len(seen) != len(want) || got.Violations != 27 {
-		t.Errorf("judged %d objects with %d violations, want %d objects and 27", len(seen), got.Violations, len(want))
+	if len(seen) != len(want) || got.Summary.Violations != 27 {
+		t.Errorf("judged %d objects with %d violations, want %d objects and 27", len(seen), got.Summary.Violations, len(want))
 	}
 }
 
@@ -101,18 +103,21 @@ func TestEvalBundleAndParams(t *testing.T) {
 
 func TestEvalBadFilesAreNamedAndTheRestChecked(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("kind: ConfigMap\n---\n- a list\n---\nkind: [\n"), 0o644)
-	code, out, stderr := runEval(t, "", dir, "-")
-	if code != exitInvalid {
-		t.Errorf("exit %d, want %d", code, exitInvalid)
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("kind: ConfigMap\n---\n- a list\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: after}\n"), 0o644)
+	code, out, stderr := runEval(t, "", dir)
+	if code != exitInvalid || !strings.Contains(stderr, "3 files or documents could not be judged") {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInvalid, stderr)
 	}
-	for _, want := range []string{"a.yaml:3: document 2 is not an object but a list", "a.yaml: document 3 is not valid YAML or JSON"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	for _, want := range []string{
+		"SKIP  " + dir + "/a.yaml#1 (line 1): an object without a string apiVersion",
+		"SKIP  " + dir + "/a.yaml#2 (line 3): not an object but a list",
+		"ERROR " + dir + "/a.yaml#3 (line 5): document 3 is not valid YAML",
+		"ok    " + dir + "/a.yaml#4 ConfigMap after",
+		"1 objects, 0 violations, 2 skipped, 1 errors",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
-	}
-	if !strings.Contains(out, "a.yaml#1 ConfigMap") || !strings.Contains(out, "1 objects, 0 violations") {
-		t.Errorf("the good document was not checked:\n%s", out)
 	}
 	// Standard input.
 	code, out, _ = runEval(t, "apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {windowsOptions: {hostProcess: true}}\n  containers: [{name: a, image: a}]\n", "--bundle", "guard", "-")

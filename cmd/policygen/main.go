@@ -87,7 +87,11 @@ func report(name string, err error, stderr io.Writer) int {
 	var stale *publish.Stale
 	var violated *violations
 	var unread *unreadable
+	var refused *publish.Refused
 	switch {
+	case errors.As(err, &refused):
+		fmt.Fprintln(stderr, err)
+		return exitInvalid
 	case errors.As(err, &unread):
 		fmt.Fprintf(stderr, "policygen %s: %v\n", name, err)
 		return exitInvalid

@@ -1,0 +1,230 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	conftesttarget "github.com/policygen/policygen/internal/target/conftest"
+
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/generate"
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/violation"
+	"github.com/policygen/policygen/policies"
+)
+
+var (
+	embeddedOnce sync.Once
+	embeddedSpec *spec.Spec
+	embeddedDist render.Artifacts
+	embeddedErr  error
+)
+
+// conftest builds the conftest engine over the embedded spec, as the CLI
+// does.
+func conftest(t testing.TB) (*spec.Spec, func() (Engine, error)) {
+	t.Helper()
+	embeddedOnce.Do(func() {
+		embeddedSpec, embeddedErr = spec.Load(policies.FS, policies.SpecFile)
+		if embeddedErr == nil {
+			embeddedDist, embeddedErr = conftesttarget.Render(embeddedSpec)
+		}
+	})
+	if embeddedErr != nil {
+		t.Fatal(embeddedErr)
+	}
+	return embeddedSpec, func() (Engine, error) { return conftesttarget.NewEngine(embeddedSpec, embeddedDist) }
+}
+
+const hostProcessDaemonSet = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: %s, namespace: kube-system}
+spec:
+  template:
+    spec:
+      securityContext: {windowsOptions: {hostProcess: %s}}
+      hostNetwork: true
+      containers: [{name: a, image: example.com/a}]
+`
+
+// slowEngine answers in reverse order of arrival, to test the reorder
+// buffer.
+type slowEngine struct{ inner Engine }
+
+func (e slowEngine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
+	name, _ := r.Object["metadata"].(map[string]any)["name"].(string)
+	if strings.HasSuffix(name, "0") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return e.inner.Evaluate(ctx, r)
+}
+
+func TestRunJudgesInInputOrder(t *testing.T) {
+	s, newEngine := conftest(t)
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 40 {
+		hp := []string{"true", "yes", "false", `"true"`}[i%4]
+		fmt.Fprintf(&b, "---\n"+hostProcessDaemonSet, fmt.Sprintf("ds-%d", i), hp)
+	}
+	b.WriteString("---\n- not an object\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: last}\n")
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(b.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.json"), []byte(`{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": {"windowsOptions": {"hostProcess" : true}}, "containers": [{"name": "a", "image": "a"}]}}`), 0o644)
+	pool, err := NewPool(3, newEngine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefilter := range []bool{false, true} {
+		var out bytes.Buffer
+		sum, err := NewChecker(s.Rules, nil).WithWorkers(4).WithPrefilter(prefilter).
+			Run(context.Background(), slowEngine{pool}, []string{dir, filepath.Join(dir, "missing.yaml")}, nil, NewJSONPrinter(&out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Objects []Finding `json:"objects"`
+			Summary Summary   `json:"summary"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		if got.Summary != sum || len(got.Objects) != 45 {
+			t.Fatalf("summary %+v, printed %+v, %d findings", sum, got.Summary, len(got.Objects))
+		}
+		for i, f := range got.Objects[:40] {
+			want := OK
+			if i%4 < 2 { // true, and yes as YAML 1.1 reads it
+				want = Failed
+			}
+			if f.Name != fmt.Sprintf("ds-%d", i) || f.Document != i+1 || f.Status != want {
+				t.Errorf("finding %d: %s %s, want ds-%d %s", i, f.Ref(), f.Status, i, want)
+			}
+		}
+		tail := []Status{Skipped, Errored, OK, Failed, Errored}
+		for i, want := range tail {
+			if f := got.Objects[40+i]; f.Status != want {
+				t.Errorf("finding %d: %s %s %q, want %s", 40+i, f.Ref(), f.Status, f.Reason, want)
+			}
+		}
+		if sum.Objects != 42 || sum.Failed != 21 || sum.Skipped != 1 || sum.Errors != 2 || sum.ExitCode() != 2 {
+			t.Errorf("summary %+v, exit %d", sum, sum.ExitCode())
+		}
+	}
+}
+
+func TestTextPrinter(t *testing.T) {
+	s, newEngine := conftest(t)
+	e, err := newEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := strings.NewReader(fmt.Sprintf(hostProcessDaemonSet, "bad", "true") + "---\n42\n")
+	var out bytes.Buffer
+	sum, err := NewChecker(s.RulesOf("guard"), nil).WithWorkers(1).Run(context.Background(), e, []string{"-"}, stdin, NewTextPrinter(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"FAIL  -#1 DaemonSet kube-system/bad\n", "      fix: ", "SKIP  -#2 (line 11): not an object but the value 42\n", fmt.Sprintf("1 objects, %d violations, 1 skipped, 0 errors\n", sum.Violations)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if sum.ExitCode() != 2 {
+		t.Errorf("exit %d, want 2 (a skipped document takes precedence)", sum.ExitCode())
+	}
+}
+
+// The conftest engine is safe for concurrent use (run with -race): its
+// prepared query is, and each evaluation's store transaction holds the
+// store's write lock, so evaluations on one engine run one at a time.
+func TestConftestEngineConcurrently(t *testing.T) {
+	_, newEngine := conftest(t)
+	e, err := newEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	d, _ := decodeYAML("x", 1, 1, []byte(fmt.Sprintf(hostProcessDaemonSet, "x", "true")))
+	obj = d.Object
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			params := map[string]map[string]any{"hostprocess-allowed": {"allowedImages": []any{fmt.Sprintf("img-%d", i)}}}
+			for range 20 {
+				if _, err := e.Evaluate(context.Background(), harness.Review{Object: obj, Parameters: params}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// The prefilter never hides a violation: every case object, and thousands
+// of generated ones (corrupted with wrong-typed values too), that the
+// prefilter would pass as OK has no violation in the engine.
+func TestPrefilterIsSound(t *testing.T) {
+	_, newEngine := conftest(t)
+	e, err := newEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, obj map[string]any, params map[string]map[string]any) bool {
+		js, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := decodeJSON("x", 1, 0, js, false)
+		if d.Object == nil || d.MayRunHostProcess() {
+			return false
+		}
+		vs, err := e.Evaluate(context.Background(), harness.Review{Object: obj, Parameters: params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) > 0 {
+			t.Errorf("%s: the prefilter passes an object with violations %v", name, vs)
+		}
+		return true
+	}
+	_, all, err := cases.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered := 0
+	for _, c := range all {
+		if c.Object != nil && c.Operation != "DELETE" && check(c.Name, c.Object, c.Parameters) {
+			filtered++
+		}
+	}
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	g := generate.New(7)
+	for i := range n {
+		obj := g.Next()
+		u := generate.Unstructured(obj)
+		if i%2 == 1 {
+			u, _, _ = generate.Corrupt(obj, g.Rand())
+		}
+		if check(fmt.Sprintf("generated %d", i), u, nil) {
+			filtered++
+		}
+	}
+	t.Logf("%d of the %d case objects and %d generated objects had no \"hostProcess\":true, and none had a violation", filtered, len(all), n)
+	if filtered == 0 {
+		t.Error("the prefilter was never exercised")
+	}
+}

@@ -1,0 +1,117 @@
+package eval
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Printer writes findings as they come, in input order, then the summary.
+// A new format (SARIF, GitHub annotations) is a new Printer: a Finding
+// names the file and the line its document starts on, and each violation
+// the JSON path of its field.
+type Printer interface {
+	// Finding writes one document's verdict.
+	Finding(f Finding) error
+	// End writes what comes after the last finding, e.g. the summary, and
+	// flushes.
+	End(s Summary) error
+}
+
+// NewPrinter returns the printer of a format: text or json.
+func NewPrinter(format string, w io.Writer) (Printer, error) {
+	switch format {
+	case "text":
+		return NewTextPrinter(w), nil
+	case "json":
+		return NewJSONPrinter(w), nil
+	}
+	return nil, fmt.Errorf("unknown format %q: use text or json", format)
+}
+
+// TextPrinter writes one line per document (ok, FAIL, SKIP or ERROR and
+// its name), each violation with its field, message and fix, and a
+// summary line "N objects, M violations, K skipped, E errors".
+type TextPrinter struct{ w *bufio.Writer }
+
+// NewTextPrinter returns a TextPrinter writing to w.
+func NewTextPrinter(w io.Writer) *TextPrinter { return &TextPrinter{bufio.NewWriter(w)} }
+
+func (p *TextPrinter) Finding(f Finding) error {
+	switch f.Status {
+	case OK:
+		fmt.Fprintf(p.w, "ok    %s\n", f.Ref())
+	case Failed:
+		fmt.Fprintf(p.w, "FAIL  %s\n", f.Ref())
+		for _, v := range f.Violations {
+			fmt.Fprintf(p.w, "  %s  %s\n      %s\n      fix: %s\n", v.Rule, v.Field, v.Message, v.Remedy)
+		}
+	case Skipped:
+		fmt.Fprintf(p.w, "SKIP  %s%s: %s\n", f.Ref(), lineOf(f), f.Reason)
+	case Errored:
+		fmt.Fprintf(p.w, "ERROR %s%s: %s\n", f.Ref(), lineOf(f), f.Reason)
+	}
+	if p.w.Buffered() > 32<<10 {
+		return p.w.Flush()
+	}
+	return nil
+}
+
+func lineOf(f Finding) string {
+	if f.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (line %d)", f.Line)
+}
+
+func (p *TextPrinter) End(s Summary) error {
+	fmt.Fprintf(p.w, "%d objects, %d violations, %d skipped, %d errors\n", s.Objects, s.Violations, s.Skipped, s.Errors)
+	return p.w.Flush()
+}
+
+// JSONPrinter writes one JSON document, built as the findings come:
+//
+//	{"objects": [Finding, ...], "summary": Summary}
+//
+// Findings are written as they come and never held.
+type JSONPrinter struct {
+	w     *bufio.Writer
+	count int
+}
+
+// NewJSONPrinter returns a JSONPrinter writing to w.
+func NewJSONPrinter(w io.Writer) *JSONPrinter { return &JSONPrinter{w: bufio.NewWriter(w)} }
+
+func (p *JSONPrinter) Finding(f Finding) error {
+	if f.Violations == nil && (f.Status == OK || f.Status == Failed) {
+		f.Violations = []Explained{}
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if p.count == 0 {
+		sep = "{\"objects\": [\n  "
+	}
+	p.count++
+	p.w.WriteString(sep)
+	p.w.Write(b)
+	if p.w.Buffered() > 32<<10 {
+		return p.w.Flush()
+	}
+	return nil
+}
+
+func (p *JSONPrinter) End(s Summary) error {
+	if p.count == 0 {
+		p.w.WriteString("{\"objects\": [")
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(p.w, "\n],\n\"summary\": %s}\n", b)
+	return p.w.Flush()
+}
