@@ -122,7 +122,7 @@ func BenchmarkRun50MB(b *testing.B) {
 	name, size := writeManifest(b, n)
 	s, newEngine := conftest(b)
 	workers := runtime.NumCPU()
-	pool, err := NewPool(workers, newEngine)
+	engine, err := newEngine()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func BenchmarkRun50MB(b *testing.B) {
 			for b.Loop() {
 				p := &countingPrinter{}
 				sum, err := NewChecker(s.Rules, nil).WithWorkers(workers).WithPrefilter(prefilter).
-					Run(context.Background(), pool, []string{name}, nil, p)
+					Run(context.Background(), engine, []string{name}, nil, p)
 				if err != nil {
 					b.Fatal(err)
 				}

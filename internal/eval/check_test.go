@@ -43,7 +43,13 @@ func conftest(t testing.TB) (*spec.Spec, func() (Engine, error)) {
 	if embeddedErr != nil {
 		t.Fatal(embeddedErr)
 	}
-	return embeddedSpec, func() (Engine, error) { return conftesttarget.NewEngine(embeddedSpec, embeddedDist) }
+	return embeddedSpec, func() (Engine, error) {
+		e, err := conftesttarget.NewEngine(embeddedSpec, embeddedDist)
+		if err != nil {
+			return nil, err
+		}
+		return e.WithParameters(nil) // as the CLI builds it: one engine for every worker
+	}
 }
 
 const hostProcessDaemonSet = `apiVersion: apps/v1
@@ -80,14 +86,14 @@ func TestRunJudgesInInputOrder(t *testing.T) {
 	b.WriteString("---\n- not an object\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: last}\n")
 	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(b.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.json"), []byte(`{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": {"windowsOptions": {"hostProcess" : true}}, "containers": [{"name": "a", "image": "a"}]}}`), 0o644)
-	pool, err := NewPool(3, newEngine)
+	engine, err := newEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, prefilter := range []bool{false, true} {
 		var out bytes.Buffer
 		sum, err := NewChecker(s.Rules, nil).WithWorkers(4).WithPrefilter(prefilter).
-			Run(context.Background(), slowEngine{pool}, []string{dir, filepath.Join(dir, "missing.yaml")}, nil, NewJSONPrinter(&out))
+			Run(context.Background(), slowEngine{engine}, []string{dir, filepath.Join(dir, "missing.yaml")}, nil, NewJSONPrinter(&out))
 		if err != nil {
 			t.Fatal(err)
 		}
