@@ -175,8 +175,9 @@ func gatorMangled(b []byte) (string, bool) {
 
 // admissionReview wraps a case's object in the request Gatekeeper's webhook
 // receives for the case's operation, with what the harness gives the
-// Gatekeeper engine: kind, name, namespace, operation and the object. On
-// DELETE the API server sends the object as oldObject only.
+// Gatekeeper engine: kind, name, namespace, operation, the object and, for
+// an UPDATE that gives one, the old object. On DELETE the API server sends
+// the object as oldObject only.
 func admissionReview(c cases.Case) map[string]any {
 	u := &unstructured.Unstructured{Object: c.Object}
 	gvk := u.GroupVersionKind()
@@ -194,6 +195,9 @@ func admissionReview(c cases.Case) map[string]any {
 		req["oldObject"] = c.Object
 	} else {
 		req["object"] = c.Object
+	}
+	if c.OldObject != nil {
+		req["oldObject"] = c.OldObject
 	}
 	return map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req}
 }

@@ -103,6 +103,16 @@ non_empty_string(x) if {
 	x != ""
 }
 
+# What the rules read of a document: per pod spec (lists expanded), its
+# path, the spec and the pod metadata's annotations, null when missing. Two
+# documents with equal states are judged alike.
+pod_state(doc) := [[concat("", [obj.path, concat(".", path)]), spec, annotations] |
+	some obj in document_objects(doc)
+	path := pod_spec_paths[obj.kind]
+	spec := object.get(obj.object, path, null)
+	annotations := object.get(obj.object, array.concat(pod_metadata_path(obj.kind), ["annotations"]), null)
+]
+
 # Every pod spec under review, with the JSON paths of the spec and of its
 # metadata in the document, and the prefix of its messages.
 pods contains pod if {
