@@ -37,12 +37,19 @@ too_small("memory", q) if not q.mebibyte
 
 # Why each value that is there is not a limit, after the missing names.
 reasons(limits, missing) := sprintf(" (%s)", [concat("; ", why)]) if {
-	why := [sprintf("%s %s %s", [name, json.marshal(limits[name]), reason(name, limits[name])]) |
+	why := [sprintf("%s %s %s", [name, value_text(limits[name]), reason(name, limits[name])]) |
 		some name in missing
 		limits[name] != null
 	]
 	count(why) > 0
 } else := ""
+
+# A whole number as its digits: engines that decode JSON into floats would
+# otherwise write 1048575 as 1.048575e+06.
+value_text(value) := format_int(value, 10) if {
+	is_number(value)
+	value == floor(value)
+} else := json.marshal(value)
 
 reason(_, value) := "is not a Kubernetes quantity" if {
 	not hp.quantity(value)
