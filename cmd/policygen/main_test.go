@@ -28,6 +28,7 @@ func oneCase(t *testing.T, expectCount int) string {
       spec:
         hostNetwork: true
         os: {name: windows}
+        nodeSelector: {kubernetes.io/os: windows}
         securityContext: {windowsOptions: {hostProcess: true, runAsUserName: 'NT AUTHORITY\LOCAL SERVICE'}}
         containers: [{name: app, image: app:1, resources: {limits: {cpu: "1", memory: 1Gi}}}]
     expect:
@@ -120,7 +121,7 @@ func TestPublishLeavesDistAloneOnBadInput(t *testing.T) {
 		wantErr  string
 	}{
 		{"rego that does not parse", []string{"--spec", brokenSpec(t, "rego/rules/hostprocess-volume-mounts.rego", "some i, volume in volumes", "some i, volume in in volumes"), "--cases", oneCase(t, 1)},
-			exitInvalid, "rego/rules/hostprocess-volume-mounts.rego:13: unexpected in keyword"},
+			exitInvalid, "rego/rules/hostprocess-volume-mounts.rego:14: unexpected in keyword"},
 		{"unknown spec field", []string{"--spec", brokenSpec(t, "hostprocess.yaml", "  title: Windows HostProcess pods\n", "  titel: Windows HostProcess pods\n"), "--cases", oneCase(t, 1)},
 			exitInvalid, "hostprocess.yaml:10: field titel not found in type spec.Metadata"},
 		{"case for an unknown rule", []string{"--cases", func() string {

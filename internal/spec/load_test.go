@@ -101,7 +101,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "hp.strings(hp.parameters(rule).allowedImages)", "hp.strings(hp.parameters(rule).allowedImages, 1)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1", allowed, "allowedImages, 1)"},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "startswith(image, trim_suffix(entry, \"*\"))", "startswith(image, trim_suffix(entry, \"*\"))\n\tcount(strings.split_n(image, \"/\", 2)) > 0")
+			replace(t, m, allowed, "not container_allowed(c.object)\n\tmsg := sprintf", "not container_allowed(c.object)\n\tcount(strings.split_n(hp.label(c), \"/\", 2)) > 0\n\tmsg := sprintf")
 		}, "rego/rules/hostprocess-allowed.rego:%d: undefined function strings.split_n", "OPA v1.17.1", allowed, "strings.split_n"},
 		{"import rego.v1", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
@@ -110,10 +110,10 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "allowed_images := hp.strings(hp.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter", allowed, "data.params"},
 		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"message\": msg} if {")
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [pod.path, \".hostNetwork\"])) if {", "violation contains {\"message\": msg} if {")
 		}, `rego/rules/hostprocess-host-network.rego:%d: violation has no "msg"`, "string msg", "rego/rules/hostprocess-host-network.rego", "{\"message\": msg}"},
 		{"violation msg not a string", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, msg, sprintf(\"%s.hostNetwork\", [pod.path])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [pod.path, \".hostNetwork\"])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
 		}, "rego/rules/hostprocess-host-network.rego:%d: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string", "rego/rules/hostprocess-host-network.rego", "package k8shostprocesshostnetwork"},
 		{"package not the kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "package k8shostprocessallowed", "package hostprocessallowed")

@@ -7,9 +7,9 @@ parameters := {
 	"hostprocess-allowed": {"allowedImages": []},
 	"hostprocess-host-network": {},
 	"hostprocess-uniform-containers": {},
-	"hostprocess-run-as-user-name": {"allowSystem": false, "allowedLocalGroups": []},
+	"hostprocess-run-as-user-name": {"allowSystem": false, "allowedLocalGroups": [], "systemImages": []},
 	"hostprocess-run-as-non-root": {},
-	"hostprocess-windows-node": {},
+	"hostprocess-windows-node": {"requireOSName": false},
 	"hostprocess-volume-mounts": {},
 	"hostprocess-resource-limits": {"requiredLimits": ["cpu", "memory"]},
 }

@@ -1,6 +1,8 @@
 # HostProcess containers share the host with only job-object limits around
-# them; each must set resources.limits for every required resource.
-# Ephemeral containers cannot set resources, so they are not checked.
+# them; each must set resources.limits for every required resource, to a
+# Kubernetes quantity greater than zero (memory: at least 1Mi, which the
+# runtime rounds down to whole MiB). Ephemeral containers cannot set
+# resources, so they are not checked.
 package k8shostprocessresourcelimits
 
 import data.lib.hostprocess as hp
@@ -16,17 +18,43 @@ required := [name |
 
 given := hp.strings(hp.parameters(rule).requiredLimits)
 
-violation contains hp.violation(rule, msg, sprintf("%s.resources.limits", [c.path])) if {
+violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".resources.limits"])) if {
 	some c in hp.hostprocess_containers
 	c.list != "ephemeralContainers"
-	limits := object.get(c.object, ["resources", "limits"], null)
+	limits := hp.object_or_empty(object.get(c.object, ["resources", "limits"], null))
 	missing := [name | some name in required; not has_limit(limits, name)]
 	count(missing) > 0
-	msg := sprintf("%s is a HostProcess container without resources.limits for %s", [c.label, concat(", ", missing)])
+	msg := sprintf("%s is a HostProcess container without resources.limits for %s%s", [hp.label(c), concat(", ", missing), reasons(limits, missing)])
 }
 
 has_limit(limits, name) if {
-	is_object(limits)
-	value := limits[name]
-	value != null
+	q := hp.quantity(limits[name])
+	q.positive
+	not too_small(name, q)
 }
+
+too_small("memory", q) if not q.mebibyte
+
+# Why each value that is there is not a limit, after the missing names.
+reasons(limits, missing) := sprintf(" (%s)", [concat("; ", why)]) if {
+	why := [sprintf("%s %s %s", [name, value_text(limits[name]), reason(name, limits[name])]) |
+		some name in missing
+		limits[name] != null
+	]
+	count(why) > 0
+} else := ""
+
+# A whole number as its digits: engines that decode JSON into floats would
+# otherwise write 1048575 as 1.048575e+06.
+value_text(value) := format_int(value, 10) if {
+	is_number(value)
+	value == floor(value)
+} else := json.marshal(value)
+
+reason(_, value) := "is not a Kubernetes quantity" if {
+	not hp.quantity(value)
+} else := "is negative: no limit applies" if {
+	hp.quantity(value).negative
+} else := "is zero: no limit applies" if {
+	not hp.quantity(value).positive
+} else := "is below 1Mi: the runtime rounds it down to no limit"

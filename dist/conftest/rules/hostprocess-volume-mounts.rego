@@ -1,28 +1,44 @@
 # Named pipes and Unix domain sockets cannot be mounted into a HostProcess
-# container; it reaches them through their host path instead.
+# container; it reaches them through their host path instead. Only volumes
+# that some container mounts reach the runtime.
 package k8shostprocessvolumemounts
 
 import data.lib.hostprocess as hp
 
 rule := "hostprocess-volume-mounts"
 
-violation contains hp.violation(rule, msg, sprintf("%s.volumes[%d].hostPath", [pod.path, i])) if {
+violation contains hp.violation(rule, pod.prefix, msg, sprintf("%s.volumes[%d].hostPath", [pod.path, i])) if {
 	some pod in hp.hostprocess_pods
-	volumes := object.get(pod.spec, "volumes", null)
+	volumes := pod.spec.volumes
 	is_array(volumes)
 	some i, volume in volumes
-	host_path := object.get(hp.object_or_empty(volume), "hostPath", null)
-	is_object(host_path)
+	host_path := volume.hostPath
 	what := unmountable(host_path)
-	name := hp.string_or_empty(object.get(volume, "name", ""))
+	name := volume.name
+	is_string(name)
+	name in mounted(pod.spec)
 	msg := sprintf("volumes[%d] %q mounts %s from the host, which a HostProcess container cannot mount; use the host path directly", [i, name, what])
+}
+
+# The names of the volumes that some container, init or ephemeral container mounts.
+mounted(spec) := {name |
+	some list in hp.container_lists
+	entries := spec[list]
+	is_array(entries)
+	some entry in entries
+	mounts := entry.volumeMounts
+	is_array(mounts)
+	some mount in mounts
+	name := mount.name
+	is_string(name)
 }
 
 unmountable(host_path) := "a Unix domain socket (type: Socket)" if host_path.type == "Socket"
 
-else := "a named pipe" if {
+else := "a Unix domain socket (a path ending in .sock)" if {
 	is_string(host_path.path)
-	path := lower(host_path.path)
-	some prefix in [`\\.\pipe\`, `//./pipe/`]
-	startswith(path, prefix)
+	endswith(lower(host_path.path), ".sock")
+} else := "a named pipe" if {
+	is_string(host_path.path)
+	regex.match(`^[\\/]{2}[^\\/]+[\\/][pP][iI][pP][eE][\\/]`, host_path.path)
 }

@@ -26,133 +26,133 @@ count_of(vs, rule) := count([v | some v in vs; v.details.rule == rule])
 
 # allowed.yaml:6 allowed/pod-level hostProcess violates with default parameters
 test_001_allowed_pod_level_hostprocess_violates_with_default_parameters if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the pod sets securityContext\\.windowsOptions\\.hostProcess: true, but the images of containers\\[0\\] \"app\" are not in allowedImages$")
 }
 
-# allowed.yaml:22 allowed/a pod in kube-system is judged like any other
+# allowed.yaml:23 allowed/a pod in kube-system is judged like any other
 test_002_allowed_a_pod_in_kube_system_is_judged_like_any_other if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"kube-system"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"kube-system"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:31 allowed/explicit empty allowedImages is the default
+# allowed.yaml:32 allowed/explicit empty allowedImages is the default
 test_003_allowed_explicit_empty_allowedimages_is_the_default if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":[]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":[]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:39 allowed/exact image entry passes
+# allowed.yaml:40 allowed/exact image entry passes
 test_004_allowed_exact_image_entry_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:44 allowed/exact entry without the tag does not match a tagged image
+# allowed.yaml:45 allowed/exact entry without the tag does not match a tagged image
 test_005_allowed_exact_entry_without_the_tag_does_not_match_a_tagged_image if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:52 allowed/prefix entry matches
+# allowed.yaml:53 allowed/prefix entry matches
 test_006_allowed_prefix_entry_matches if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:57 allowed/prefix entry equal to the whole image matches
+# allowed.yaml:58 allowed/prefix entry equal to the whole image matches
 test_007_allowed_prefix_entry_equal_to_the_whole_image_matches if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:62 allowed/prefix entry does not match a look-alike registry
+# allowed.yaml:63 allowed/prefix entry does not match a look-alike registry
 test_008_allowed_prefix_entry_does_not_match_a_look_alike_registry if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com.evil.example/kube-proxy:v1","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com.evil.example/kube-proxy:v1","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:74 allowed/prefix entry is not a substring match
+# allowed.yaml:75 allowed/prefix entry is not a substring match
 test_009_allowed_prefix_entry_is_not_a_substring_match if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["kube-proxy*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["kube-proxy*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:82 allowed/star only in the middle is not a wildcard
+# allowed.yaml:83 allowed/star only in the middle is not a wildcard
 test_010_allowed_star_only_in_the_middle_is_not_a_wildcard if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*/kubernetes/kube-proxy:v1.29.0"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*/kubernetes/kube-proxy:v1.29.0"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:90 allowed/image comparison is case-sensitive
+# allowed.yaml:91 allowed/image comparison is case-sensitive
 test_011_allowed_image_comparison_is_case_sensitive if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["MCR.MICROSOFT.COM/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["MCR.MICROSOFT.COM/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "images of containers\\[0\\] \"app\" are not in allowedImages")
 }
 
-# allowed.yaml:98 allowed/a lone star allows every image
+# allowed.yaml:99 allowed/a lone star allows every image
 test_012_allowed_a_lone_star_allows_every_image if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:103 allowed/one of several entries matches
+# allowed.yaml:104 allowed/one of several entries matches
 test_013_allowed_one_of_several_entries_matches if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["docker.io/library/busybox","registry.k8s.io/*","mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["docker.io/library/busybox","registry.k8s.io/*","mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:108 allowed/pod-level names only the containers whose image is not allowed
+# allowed.yaml:109 allowed/pod-level names only the containers whose image is not allowed
 test_014_allowed_pod_level_names_only_the_containers_whose_image_is_not_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"docker.io/library/busybox:1.36","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"docker.io/library/busybox:1.36","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[1\\] \"sidecar\" are not in allowedImages$")
 }
 
-# allowed.yaml:120 allowed/pod-level counts init containers
+# allowed.yaml:121 allowed/pod-level counts init containers
 test_015_allowed_pod_level_counts_init_containers if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of initContainers\\[0\\] \"setup\" are not in allowedImages$")
 }
 
-# allowed.yaml:132 allowed/pod-level counts ephemeral containers
+# allowed.yaml:133 allowed/pod-level counts ephemeral containers
 test_016_allowed_pod_level_counts_ephemeral_containers if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of ephemeralContainers\\[0\\] \"debug\" are not in allowedImages$")
 }
 
-# allowed.yaml:144 allowed/pod-level with every list gives one violation naming all containers
+# allowed.yaml:145 allowed/pod-level with every list gives one violation naming all containers
 test_017_allowed_pod_level_with_every_list_gives_one_violation_naming_all_containers if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\", ephemeralContainers\\[0\\] \"debug\" are not in allowedImages$")
 }
 
-# allowed.yaml:156 allowed/pod-level counts a container that opts out with hostProcess false
+# allowed.yaml:157 allowed/pod-level counts a container that opts out with hostProcess false
 test_018_allowed_pod_level_counts_a_container_that_opts_out_with_hostprocess_false if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"docker.io/library/nginx:1.25","name":"legacy","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"docker.io/library/nginx:1.25","name":"legacy","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-uniform-containers") == 1
@@ -160,133 +160,133 @@ test_018_allowed_pod_level_counts_a_container_that_opts_out_with_hostprocess_fal
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "containers\\[1\\] \"legacy\" is not a HostProcess container")
 }
 
-# allowed.yaml:171 allowed/pod-level with no containers violates with default parameters
+# allowed.yaml:172 allowed/pod-level with no containers violates with default parameters
 test_019_allowed_pod_level_with_no_containers_violates_with_default_parameters if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "hostProcess: true and has no containers")
 }
 
-# allowed.yaml:180 allowed/pod-level with no containers violates even when every image is allowed
+# allowed.yaml:181 allowed/pod-level with no containers violates even when every image is allowed
 test_020_allowed_pod_level_with_no_containers_violates_even_when_every_image_is_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "has no containers")
 }
 
-# allowed.yaml:190 allowed/container-level hostProcess violates with default parameters
+# allowed.yaml:191 allowed/container-level hostProcess violates with default parameters
 test_021_allowed_container_level_hostprocess_violates_with_default_parameters if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets securityContext\\.windowsOptions\\.hostProcess: true, but its image \"mcr\\.microsoft\\.com/oss/kubernetes/kube-proxy:v1\\.29\\.0\" is not in allowedImages$")
 }
 
-# allowed.yaml:206 allowed/container-level hostProcess with an allowed image passes
+# allowed.yaml:208 allowed/container-level hostProcess with an allowed image passes
 test_022_allowed_container_level_hostprocess_with_an_allowed_image_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:211 allowed/each container-level hostProcess container is one violation
+# allowed.yaml:213 allowed/each container-level hostProcess container is one violation
 test_023_allowed_each_container_level_hostprocess_container_is_one_violation if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 2
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets")
 	has(vs, "hostprocess-allowed", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"logger\" sets")
 }
 
-# allowed.yaml:224 allowed/container-level init container with an image not allowed
+# allowed.yaml:226 allowed/container-level init container with an image not allowed
 test_024_allowed_container_level_init_container_with_an_image_not_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.initContainers[0].securityContext.windowsOptions.hostProcess", "^initContainers\\[0\\] \"setup\" sets .*its image \"docker\\.io/library/busybox:1\\.36\" is not in allowedImages")
 }
 
-# allowed.yaml:236 allowed/container-level ephemeral container with an image not allowed
+# allowed.yaml:238 allowed/container-level ephemeral container with an image not allowed
 test_025_allowed_container_level_ephemeral_container_with_an_image_not_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"docker.io/library/busybox:1.36","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess", "^ephemeralContainers\\[0\\] \"debug\" sets .*its image \"docker\\.io/library/busybox:1\\.36\"")
 }
 
-# allowed.yaml:248 allowed/ephemeral container-level hostProcess violates with default parameters
+# allowed.yaml:250 allowed/ephemeral container-level hostProcess violates with default parameters
 test_026_allowed_ephemeral_container_level_hostprocess_violates_with_default_parameters if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 2
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets")
 	has(vs, "hostprocess-allowed", "spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess", "^ephemeralContainers\\[0\\] \"debug\" sets")
 }
 
-# allowed.yaml:261 allowed/pod-level and container-level true are two violations
+# allowed.yaml:263 allowed/pod-level and container-level true are two violations
 test_027_allowed_pod_level_and_container_level_true_are_two_violations if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 2
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages")
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets")
 }
 
-# allowed.yaml:272 allowed/pod-level and container-level true with allowed images pass
+# allowed.yaml:274 allowed/pod-level and container-level true with allowed images pass
 test_028_allowed_pod_level_and_container_level_true_with_allowed_images_pass if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:279 allowed/pod-level and container-level true with an image not allowed
+# allowed.yaml:281 allowed/pod-level and container-level true with an image not allowed
 test_029_allowed_pod_level_and_container_level_true_with_an_image_not_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"ghcr.io/example/agent:2","name":"agent","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"ghcr.io/example/agent:2","name":"agent","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 2
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[1\\] \"agent\" are not in allowedImages$")
 	has(vs, "hostprocess-allowed", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"agent\" sets .*\"ghcr\\.io/example/agent:2\"")
 }
 
-# allowed.yaml:291 allowed/a container without an image is never allowed
+# allowed.yaml:293 allowed/a container without an image is never allowed
 test_030_allowed_a_container_without_an_image_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets .*its image \\(none\\) is not in allowedImages")
 }
 
-# allowed.yaml:303 allowed/an empty image is no image, whatever allowedImages says
+# allowed.yaml:305 allowed/an empty image is no image, whatever allowedImages says
 test_031_allowed_an_empty_image_is_no_image_whatever_allowedimages_says if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*",""]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*",""]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets .*its image \"\" is not in allowedImages")
 }
 
-# allowed.yaml:315 allowed/a Windows pod without hostProcess passes
+# allowed.yaml:317 allowed/a Windows pod without hostProcess passes
 test_032_allowed_a_windows_pod_without_hostprocess_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}],"os":{"name":"windows"}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:325 allowed/hostProcess false everywhere passes
+# allowed.yaml:328 allowed/hostProcess false everywhere passes
 test_033_allowed_hostprocess_false_everywhere_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web","securityContext":{"windowsOptions":{"hostProcess":false}}}],"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"init","securityContext":{"windowsOptions":{"hostProcess":false}}}],"securityContext":{"windowsOptions":{"hostProcess":false}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# allowed.yaml:334 allowed/pod-level with a container without an image is never allowed
+# allowed.yaml:337 allowed/pod-level with a container without an image is never allowed
 test_034_allowed_pod_level_with_a_container_without_an_image_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"name":"noimage","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"name":"noimage","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[1\\] \"noimage\" are not in allowedImages$")
 }
 
-# allowed.yaml:346 allowed/pod-level with an image that is not a string is never allowed
+# allowed.yaml:349 allowed/pod-level with an image that is not a string is never allowed
 test_035_allowed_pod_level_with_an_image_that_is_not_a_string_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":{"name":"busybox"},"name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":{"name":"busybox"},"name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of initContainers\\[0\\] \"setup\" are not in allowedImages$")
@@ -294,61 +294,61 @@ test_035_allowed_pod_level_with_an_image_that_is_not_a_string_is_never_allowed i
 
 # host-network.yaml:5 host-network/missing hostNetwork violates
 test_036_host_network_missing_hostnetwork_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "a HostProcess pod must set hostNetwork: true")
 }
 
-# host-network.yaml:21 host-network/hostNetwork true passes
+# host-network.yaml:22 host-network/hostNetwork true passes
 test_037_host_network_hostnetwork_true_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# host-network.yaml:26 host-network/hostNetwork false violates
+# host-network.yaml:27 host-network/hostNetwork false violates
 test_038_host_network_hostnetwork_false_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:33 host-network/hostNetwork string "true" does not count
+# host-network.yaml:34 host-network/hostNetwork string "true" does not count
 test_039_host_network_hostnetwork_string_true_does_not_count if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":"true","os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":"true","nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:40 host-network/hostNetwork 1 does not count
+# host-network.yaml:41 host-network/hostNetwork 1 does not count
 test_040_host_network_hostnetwork_1_does_not_count if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":1,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":1,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:47 host-network/hostNetwork null violates
+# host-network.yaml:48 host-network/hostNetwork null violates
 test_041_host_network_hostnetwork_null_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":null,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":null,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:54 host-network/container-level HostProcess needs hostNetwork
+# host-network.yaml:55 host-network/container-level HostProcess needs hostNetwork
 test_042_host_network_container_level_hostprocess_needs_hostnetwork if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:66 host-network/init container HostProcess makes a HostProcess pod
+# host-network.yaml:68 host-network/init container HostProcess makes a HostProcess pod
 test_043_host_network_init_container_hostprocess_makes_a_hostprocess_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"setup","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"setup","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-uniform-containers") == 1
@@ -356,9 +356,9 @@ test_043_host_network_init_container_hostprocess_makes_a_hostprocess_pod if {
 	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" is not a HostProcess container")
 }
 
-# host-network.yaml:82 host-network/ephemeral container HostProcess makes a HostProcess pod
+# host-network.yaml:85 host-network/ephemeral container HostProcess makes a HostProcess pod
 test_044_host_network_ephemeral_container_hostprocess_makes_a_hostprocess_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-uniform-containers") == 1
@@ -366,9 +366,9 @@ test_044_host_network_ephemeral_container_hostprocess_makes_a_hostprocess_pod if
 	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" is not a HostProcess container")
 }
 
-# host-network.yaml:97 host-network/pod-level true with every container opting out is still a HostProcess pod
+# host-network.yaml:101 host-network/pod-level true with every container opting out is still a HostProcess pod
 test_045_host_network_pod_level_true_with_every_container_opting_out_is_still_a_hostprocess_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-uniform-containers") == 1
@@ -376,37 +376,37 @@ test_045_host_network_pod_level_true_with_every_container_opting_out_is_still_a_
 	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" is not a HostProcess container")
 }
 
-# host-network.yaml:110 host-network/a pod without HostProcess needs no hostNetwork
+# host-network.yaml:114 host-network/a pod without HostProcess needs no hostNetwork
 test_046_host_network_a_pod_without_hostprocess_needs_no_hostnetwork if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"os":{"name":"windows"}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# host-network.yaml:116 host-network/hostProcess false everywhere with hostNetwork false passes
+# host-network.yaml:120 host-network/hostProcess false everywhere with hostNetwork false passes
 test_047_host_network_hostprocess_false_everywhere_with_hostnetwork_false_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":false,"securityContext":{"windowsOptions":{"hostProcess":false}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# host-network.yaml:125 host-network/Deployment without hostNetwork
+# host-network.yaml:129 host-network/Deployment without hostNetwork
 test_048_host_network_deployment_without_hostnetwork if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.template.spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:140 host-network/CronJob without hostNetwork
+# host-network.yaml:144 host-network/CronJob without hostNetwork
 test_049_host_network_cronjob_without_hostnetwork if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"0 * * * *"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"0 * * * *"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.jobTemplate.spec.template.spec.hostNetwork", "must set hostNetwork: true")
 }
 
-# host-network.yaml:156 host-network/hostNetwork under securityContext does not count
+# host-network.yaml:160 host-network/hostNetwork under securityContext does not count
 test_050_host_network_hostnetwork_under_securitycontext_does_not_count if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"os":{"name":"windows"},"securityContext":{"hostNetwork":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"hostNetwork":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
@@ -414,7 +414,7 @@ test_050_host_network_hostnetwork_under_securitycontext_does_not_count if {
 
 # kinds.yaml:10 kinds/Pod
 test_051_kinds_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp","namespace":"node-agents"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -424,9 +424,9 @@ test_051_kinds_pod if {
 	has(vs, "hostprocess-run-as-user-name", "spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:34 kinds/PodTemplate
+# kinds.yaml:35 kinds/PodTemplate
 test_052_kinds_podtemplate if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"hp"},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"hp"},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -436,9 +436,9 @@ test_052_kinds_podtemplate if {
 	has(vs, "hostprocess-run-as-user-name", "template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:53 kinds/Deployment
+# kinds.yaml:54 kinds/Deployment
 test_053_kinds_deployment if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -448,9 +448,9 @@ test_053_kinds_deployment if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:74 kinds/DaemonSet
+# kinds.yaml:75 kinds/DaemonSet
 test_054_kinds_daemonset if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -460,9 +460,9 @@ test_054_kinds_daemonset if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:78 kinds/StatefulSet
+# kinds.yaml:79 kinds/StatefulSet
 test_055_kinds_statefulset if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"serviceName":"hp","template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"serviceName":"hp","template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -472,9 +472,9 @@ test_055_kinds_statefulset if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:82 kinds/ReplicaSet
+# kinds.yaml:83 kinds/ReplicaSet
 test_056_kinds_replicaset if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -484,9 +484,9 @@ test_056_kinds_replicaset if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:86 kinds/ReplicationController
+# kinds.yaml:87 kinds/ReplicationController
 test_057_kinds_replicationcontroller if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"hp"},"spec":{"replicas":1,"selector":{"app":"hp"},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"hp"},"spec":{"replicas":1,"selector":{"app":"hp"},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -496,9 +496,9 @@ test_057_kinds_replicationcontroller if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:90 kinds/Job
+# kinds.yaml:91 kinds/Job
 test_058_kinds_job if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"hp"},"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"hp"},"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -508,9 +508,9 @@ test_058_kinds_job if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:94 kinds/CronJob
+# kinds.yaml:95 kinds/CronJob
 test_059_kinds_cronjob if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"restartPolicy":"OnFailure","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"*/5 * * * *"}}
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"OnFailure","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"*/5 * * * *"}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -520,9 +520,9 @@ test_059_kinds_cronjob if {
 	has(vs, "hostprocess-run-as-user-name", "spec.jobTemplate.spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:116 kinds/CronJob container-level fields carry the full prefix
+# kinds.yaml:117 kinds/CronJob container-level fields carry the full prefix
 test_060_kinds_cronjob_container_level_fields_carry_the_full_prefix if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"restartPolicy":"Never"}}}},"schedule":"*/5 * * * *"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"Never"}}}},"schedule":"*/5 * * * *"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-non-root","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -531,24 +531,24 @@ test_060_kinds_cronjob_container_level_fields_carry_the_full_prefix if {
 	has(vs, "hostprocess-host-network", "spec.jobTemplate.spec.template.spec.hostNetwork", "must set hostNetwork: true")
 	has(vs, "hostprocess-resource-limits", "spec.jobTemplate.spec.template.spec.containers[0].resources.limits", "for cpu, memory$")
 	has(vs, "hostprocess-run-as-non-root", "spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsNonRoot", "runAsNonRoot: true")
-	has(vs, "hostprocess-run-as-user-name", "spec.jobTemplate.spec.template.spec.containers[0].securityContext.windowsOptions.runAsUserName", "without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.jobTemplate.spec.template.spec.securityContext.windowsOptions.runAsUserName", "without runAsUserName")
 }
 
-# kinds.yaml:141 kinds/compliant Deployment with allowed images passes
+# kinds.yaml:143 kinds/compliant Deployment with allowed images passes
 test_061_kinds_compliant_deployment_with_allowed_images_passes if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:155 kinds/compliant CronJob with allowed images passes
+# kinds.yaml:157 kinds/compliant CronJob with allowed images passes
 test_062_kinds_compliant_cronjob_with_allowed_images_passes if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"@hourly"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"@hourly"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:160 kinds/Deployment of an older apiVersion is judged by kind name
+# kinds.yaml:162 kinds/Deployment of an older apiVersion is judged by kind name
 test_063_kinds_deployment_of_an_older_apiversion_is_judged_by_kind_name if {
-	vs := main.violation with input as {"apiVersion":"extensions/v1beta1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"extensions/v1beta1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -558,165 +558,184 @@ test_063_kinds_deployment_of_an_older_apiversion_is_judged_by_kind_name if {
 	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:164 kinds/Pod kind in another API group is judged by kind name
+# kinds.yaml:166 kinds/Pod kind in another API group is judged by kind name
 test_064_kinds_pod_kind_in_another_api_group_is_judged_by_kind_name if {
-	vs := main.violation with input as {"apiVersion":"example.com/v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"example.com/v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
 }
 
-# kinds.yaml:175 kinds/kind names are case-sensitive
+# kinds.yaml:177 kinds/kind names are case-sensitive
 test_065_kinds_kind_names_are_case_sensitive if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"v1","kind":"pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:179 kinds/Deployment without a template has no pod spec
+# kinds.yaml:181 kinds/Deployment without a template has no pod spec
 test_066_kinds_deployment_without_a_template_has_no_pod_spec if {
 	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:183 kinds/Pod without a spec
+# kinds.yaml:185 kinds/Pod without a spec
 test_067_kinds_pod_without_a_spec if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:187 kinds/ConfigMap never violates
+# kinds.yaml:189 kinds/ConfigMap never violates
 test_068_kinds_configmap_never_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","data":{"hostProcess":"true","spec":"containers"},"kind":"ConfigMap","metadata":{"name":"hp"}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:195 kinds/Service never violates
+# kinds.yaml:197 kinds/Service never violates
 test_069_kinds_service_never_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Service","metadata":{"name":"hp"},"spec":{"ports":[{"port":80}],"selector":{"app":"hp"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:203 kinds/unknown kind with spec.containers never violates
+# kinds.yaml:205 kinds/unknown kind with spec.containers never violates
 test_070_kinds_unknown_kind_with_spec_containers_never_violates if {
-	vs := main.violation with input as {"apiVersion":"example.com/v1","kind":"WindowsAgent","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+	vs := main.violation with input as {"apiVersion":"example.com/v1","kind":"WindowsAgent","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:211 kinds/unknown kind with spec.template.spec never violates
+# kinds.yaml:213 kinds/unknown kind with spec.template.spec never violates
 test_071_kinds_unknown_kind_with_spec_template_spec_never_violates if {
-	vs := main.violation with input as {"apiVersion":"argoproj.io/v1alpha1","kind":"Rollout","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
+	vs := main.violation with input as {"apiVersion":"argoproj.io/v1alpha1","kind":"Rollout","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:219 kinds/List is judged item by item
+# kinds.yaml:221 kinds/List is judged item by item
 test_072_kinds_list_is_judged_item_by_item if {
-	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","data":{"a":"b"},"kind":"ConfigMap","metadata":{"name":"cm"}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"@hourly"}}],"kind":"List"}
+	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","data":{"a":"b"},"kind":"ConfigMap","metadata":{"name":"cm"}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}},"schedule":"@hourly"}}],"kind":"List"}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 3
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-allowed", "items[1].spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
-	has(vs, "hostprocess-allowed", "items[2].spec.template.spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
-	has(vs, "hostprocess-allowed", "items[3].spec.jobTemplate.spec.template.spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
+	has(vs, "hostprocess-allowed", "items[1].spec.securityContext.windowsOptions.hostProcess", "^items\\[1\\] Pod ok: the pod sets .*the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
+	has(vs, "hostprocess-allowed", "items[2].spec.template.spec.securityContext.windowsOptions.hostProcess", "^items\\[2\\] Deployment hp: the pod sets .*the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
+	has(vs, "hostprocess-allowed", "items[3].spec.jobTemplate.spec.template.spec.securityContext.windowsOptions.hostProcess", "^items\\[3\\] CronJob hp: the pod sets .*the images of containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\" are not in allowedImages$")
 	has(vs, "hostprocess-host-network", "items[3].spec.jobTemplate.spec.template.spec.hostNetwork", "must set hostNetwork: true")
-	has(vs, "hostprocess-resource-limits", "items[2].spec.template.spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" .*for cpu, memory$")
-	has(vs, "hostprocess-run-as-user-name", "items[2].spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
+	has(vs, "hostprocess-resource-limits", "items[2].spec.template.spec.containers[0].resources.limits", "^items\\[2\\] Deployment hp: containers\\[0\\] \"app\" .*for cpu, memory$")
+	has(vs, "hostprocess-run-as-user-name", "items[2].spec.template.spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^items\\[2\\] Deployment hp: initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# kinds.yaml:245 kinds/List with allowed images reports only hardening problems
+# kinds.yaml:247 kinds/List with allowed images reports only hardening problems
 test_073_kinds_list_with_allowed_images_reports_only_hardening_problems if {
-	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"linux"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ok"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"linux"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "items[1].spec.os.name", "os\\.name is \"linux\"")
 }
 
-# kinds.yaml:257 kinds/List of non-pod objects never violates
+# kinds.yaml:259 kinds/List of non-pod objects never violates
 test_074_kinds_list_of_non_pod_objects_never_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"}},{"apiVersion":"v1","kind":"Service","metadata":{"name":"svc"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"}
+	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"}},{"apiVersion":"v1","kind":"Service","metadata":{"name":"svc"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# kinds.yaml:266 kinds/empty List never violates
+# kinds.yaml:268 kinds/empty List never violates
 test_075_kinds_empty_list_never_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","items":[],"kind":"List"}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
+# kinds.yaml:272 kinds/PodList judges untyped items as Pods
+test_076_kinds_podlist_judges_untyped_items_as_pods if {
+	vs := main.violation with input as {"apiVersion":"v1","items":[{"metadata":{"name":"a","namespace":"ns"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"metadata":{"namespace":"ns"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"PodList"} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
+	count_of(vs, "hostprocess-host-network") == 3
+	has(vs, "hostprocess-host-network", "items[0].spec.hostNetwork", "^items\\[0\\] Pod ns/a: a HostProcess pod must set hostNetwork: true$")
+	has(vs, "hostprocess-host-network", "items[1].spec.hostNetwork", "^items\\[1\\] Pod ns/: a HostProcess pod")
+	has(vs, "hostprocess-host-network", "items[2].spec.hostNetwork", "^items\\[2\\] Pod: a HostProcess pod")
+}
+
+# kinds.yaml:287 kinds/List in List with a DeploymentList and a ConfigMap carrying items
+test_077_kinds_list_in_list_with_a_deploymentlist_and_a_configmap_carrying_items if {
+	vs := main.violation with input as {"apiVersion":"v1","items":[{"apiVersion":"v1","items":[{"kind":"Pod","spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"ConfigMap","metadata":{"name":"cm"}},{"apiVersion":"v1","items":[{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},{"apiVersion":"apps/v1","items":[{"metadata":{"name":"d","namespace":"kube-system"},"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}],"kind":"DeploymentList"}],"kind":"List"},{"metadata":{"name":"untyped"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":false,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network"}]) == 0
+	count_of(vs, "hostprocess-host-network") == 2
+	has(vs, "hostprocess-host-network", "items[1].items[0].spec.hostNetwork", "^items\\[1\\]\\.items\\[0\\] Pod p: ")
+	has(vs, "hostprocess-host-network", "items[1].items[1].items[0].spec.template.spec.hostNetwork", "^items\\[1\\]\\.items\\[1\\]\\.items\\[0\\] Deployment kube-system/d: ")
+}
+
 # malformed.yaml:8 malformed/pod-level hostProcess string "true" is not HostProcess
-test_076_malformed_pod_level_hostprocess_string_true_is_not_hostprocess if {
+test_078_malformed_pod_level_hostprocess_string_true_is_not_hostprocess if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"docker.io/library/busybox:1.36","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":"true"}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # malformed.yaml:18 malformed/pod-level hostProcess 1 is not HostProcess
-test_077_malformed_pod_level_hostprocess_1_is_not_hostprocess if {
+test_079_malformed_pod_level_hostprocess_1_is_not_hostprocess if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"docker.io/library/busybox:1.36","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":1}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # malformed.yaml:22 malformed/container hostProcess string "true" is not HostProcess
-test_078_malformed_container_hostprocess_string_true_is_not_hostprocess if {
+test_080_malformed_container_hostprocess_string_true_is_not_hostprocess if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"docker.io/library/busybox:1.36","name":"app","securityContext":{"windowsOptions":{"hostProcess":"true"}}}]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # malformed.yaml:26 malformed/hostProcess directly under securityContext is not HostProcess
-test_079_malformed_hostprocess_directly_under_securitycontext_is_not_hostprocess if {
+test_081_malformed_hostprocess_directly_under_securitycontext_is_not_hostprocess if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"docker.io/library/busybox:1.36","name":"app","securityContext":{"hostProcess":true}}],"securityContext":{"hostProcess":true}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # malformed.yaml:30 malformed/pod-level string "true" beside a container true
-test_080_malformed_pod_level_string_true_beside_a_container_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":"true","runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+test_082_malformed_pod_level_string_true_beside_a_container_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":"true","runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets securityContext\\.windowsOptions\\.hostProcess: true")
 }
 
-# malformed.yaml:45 malformed/containers an object is no containers and init containers are still judged
-test_081_malformed_containers_an_object_is_no_containers_and_init_containers_are_still_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:46 malformed/containers an object is no containers and init containers are still judged
+test_083_malformed_containers_an_object_is_no_containers_and_init_containers_are_still_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.initContainers[0].resources.limits", "^initContainers\\[0\\] \"setup\" is a HostProcess container without resources\\.limits for memory$")
 }
 
-# malformed.yaml:59 malformed/containers null and init containers are still judged
-test_082_malformed_containers_null_and_init_containers_are_still_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":null,"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:61 malformed/containers null and init containers are still judged
+test_084_malformed_containers_null_and_init_containers_are_still_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":null,"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.initContainers[0].resources.limits", "^initContainers\\[0\\] \"setup\" .*for memory$")
 }
 
-# malformed.yaml:66 malformed/containers a string and no other list is a pod with no containers
-test_083_malformed_containers_a_string_and_no_other_list_is_a_pod_with_no_containers if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":"app","hostNetwork":true,"initContainers":null,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:68 malformed/containers a string and no other list is a pod with no containers
+test_085_malformed_containers_a_string_and_no_other_list_is_a_pod_with_no_containers if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":"app","hostNetwork":true,"initContainers":null,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "has no containers")
 }
 
-# malformed.yaml:73 malformed/null init and ephemeral lists are ignored
-test_084_malformed_null_init_and_ephemeral_lists_are_ignored if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":null,"hostNetwork":true,"initContainers":null,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:75 malformed/null init and ephemeral lists are ignored
+test_086_malformed_null_init_and_ephemeral_lists_are_ignored if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":null,"hostNetwork":true,"initContainers":null,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:84 malformed/ephemeralContainers a string is ignored and containers are still judged
-test_085_malformed_ephemeralcontainers_a_string_is_ignored_and_containers_are_still_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"ephemeralContainers":"debug","hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:86 malformed/ephemeralContainers a string is ignored and containers are still judged
+test_087_malformed_ephemeralcontainers_a_string_is_ignored_and_containers_are_still_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"ephemeralContainers":"debug","hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" .*for cpu, memory$")
 }
 
-# malformed.yaml:91 malformed/string and null container entries are containers with nothing set
-test_086_malformed_string_and_null_container_entries_are_containers_with_nothing_set if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":["app",null,{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:93 malformed/string and null container entries are containers with nothing set
+test_088_malformed_string_and_null_container_entries_are_containers_with_nothing_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":["app",null,{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 2
@@ -725,17 +744,17 @@ test_086_malformed_string_and_null_container_entries_are_containers_with_nothing
 	has(vs, "hostprocess-resource-limits", "spec.containers[1].resources.limits", "^containers\\[1\\] \"\" is a HostProcess container without resources\\.limits for cpu, memory$")
 }
 
-# malformed.yaml:101 malformed/a null container entry beside a container-level HostProcess container
-test_087_malformed_a_null_container_entry_beside_a_container_level_hostprocess_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[null,{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:103 malformed/a null container entry beside a container-level HostProcess container
+test_089_malformed_a_null_container_entry_beside_a_container_level_hostprocess_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[null,{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"\" is not a HostProcess container")
 }
 
-# malformed.yaml:114 malformed/a container entry that is a list is a container with nothing set
-test_088_malformed_a_container_entry_that_is_a_list_is_a_container_with_nothing_set if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[["setup"]],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:117 malformed/a container entry that is a list is a container with nothing set
+test_090_malformed_a_container_entry_that_is_a_list_is_a_container_with_nothing_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[["setup"]],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -743,285 +762,303 @@ test_088_malformed_a_container_entry_that_is_a_list_is_a_container_with_nothing_
 	has(vs, "hostprocess-resource-limits", "spec.initContainers[0].resources.limits", "^initContainers\\[0\\] \"\" .*for cpu, memory$")
 }
 
-# malformed.yaml:123 malformed/a container name that is a number is labelled empty
-test_089_malformed_a_container_name_that_is_a_number_is_labelled_empty if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":7}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:126 malformed/a container name that is a number is labelled empty
+test_091_malformed_a_container_name_that_is_a_number_is_labelled_empty if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":7}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"\" .*for cpu, memory$")
 }
 
-# malformed.yaml:130 malformed/an image that is a number is never allowed
-test_090_malformed_an_image_that_is_a_number_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":42,"name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":"true","runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
+# malformed.yaml:133 malformed/an image that is a number is never allowed
+test_092_malformed_an_image_that_is_a_number_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":42,"name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":"true","runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "its image \\(none\\) is not in allowedImages")
 }
 
-# malformed.yaml:137 malformed/pod securityContext null
-test_091_malformed_pod_securitycontext_null if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":null}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:140 malformed/pod securityContext null
+test_093_malformed_pod_securitycontext_null if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":null}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:144 malformed/pod securityContext a string
-test_092_malformed_pod_securitycontext_a_string if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":"privileged"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:147 malformed/pod securityContext a string
+test_094_malformed_pod_securitycontext_a_string if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":"privileged"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:151 malformed/pod securityContext a string leaves runAsUserName unset
-test_093_malformed_pod_securitycontext_a_string_leaves_runasusername_unset if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":"privileged"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:154 malformed/pod securityContext a string leaves runAsUserName unset
+test_095_malformed_pod_securitycontext_a_string_leaves_runasusername_unset if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":"privileged"}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" is a HostProcess container without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" is a HostProcess container without runAsUserName")
 }
 
-# malformed.yaml:160 malformed/container securityContext null inherits the pod
-test_094_malformed_container_securitycontext_null_inherits_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":null}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:163 malformed/container securityContext null inherits the pod
+test_096_malformed_container_securitycontext_null_inherits_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":null}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:165 malformed/container securityContext a string inherits the pod
-test_095_malformed_container_securitycontext_a_string_inherits_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":"hostProcess: true"}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:168 malformed/container securityContext a string inherits the pod
+test_097_malformed_container_securitycontext_a_string_inherits_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":"hostProcess: true"}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:170 malformed/pod windowsOptions a string is unset
-test_096_malformed_pod_windowsoptions_a_string_is_unset if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":"hostProcess=true"}}}
+# malformed.yaml:173 malformed/pod windowsOptions a string is unset
+test_098_malformed_pod_windowsoptions_a_string_is_unset if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":"hostProcess=true"}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets")
 }
 
-# malformed.yaml:176 malformed/pod windowsOptions null is unset
-test_097_malformed_pod_windowsoptions_null_is_unset if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":null}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:179 malformed/pod windowsOptions null is unset
+test_099_malformed_pod_windowsoptions_null_is_unset if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":null}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "without runAsUserName")
 }
 
-# malformed.yaml:183 malformed/container windowsOptions a string inherits pod true
-test_098_malformed_container_windowsoptions_a_string_inherits_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":"hostProcess: false"}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:186 malformed/container windowsOptions a string inherits pod true
+test_100_malformed_container_windowsoptions_a_string_inherits_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":"hostProcess: false"}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:188 malformed/container windowsOptions a list is unset
-test_099_malformed_container_windowsoptions_a_list_is_unset if {
+# malformed.yaml:191 malformed/container windowsOptions a list is unset
+test_101_malformed_container_windowsoptions_a_list_is_unset if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"docker.io/library/busybox:1.36","name":"app","securityContext":{"windowsOptions":[{"hostProcess":true}]}}]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:192 malformed/runAsUserName a list on the container falls back to the pod
-test_100_malformed_runasusername_a_list_on_the_container_falls_back_to_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":["NT AUTHORITY\\SYSTEM"]}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:195 malformed/runAsUserName a list on the container falls back to the pod
+test_102_malformed_runasusername_a_list_on_the_container_falls_back_to_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":["NT AUTHORITY\\SYSTEM"]}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:197 malformed/runAsUserName an object everywhere is missing
-test_101_malformed_runasusername_an_object_everywhere_is_missing if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":{"name":"NT AUTHORITY\\SYSTEM"}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:200 malformed/runAsUserName an object everywhere is missing
+test_103_malformed_runasusername_an_object_everywhere_is_missing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":{"name":"NT AUTHORITY\\SYSTEM"}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "without runAsUserName")
 }
 
-# malformed.yaml:206 malformed/runAsNonRoot 1 on the container falls back to pod true
-test_102_malformed_runasnonroot_1_on_the_container_falls_back_to_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":1}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:209 malformed/runAsNonRoot 1 on the container falls back to pod true
+test_104_malformed_runasnonroot_1_on_the_container_falls_back_to_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":1}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true")
+	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" inherits runAsNonRoot: true from the pod")
 }
 
-# malformed.yaml:215 malformed/nodeSelector a list is unset
-test_103_malformed_nodeselector_a_list_is_unset if {
+# malformed.yaml:218 malformed/nodeSelector a list is unset
+test_105_malformed_nodeselector_a_list_is_unset if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":[{"kubernetes.io/os":"windows"}],"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:228 malformed/nodeSelector a list does not hide os.name windows
-test_104_malformed_nodeselector_a_list_does_not_hide_os_name_windows if {
+# malformed.yaml:231 malformed/nodeSelector a list with os.name windows alone is not placed
+test_106_malformed_nodeselector_a_list_with_os_name_windows_alone_is_not_placed if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":[{"kubernetes.io/os":"windows"}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod.*add the nodeSelector")
 }
 
-# malformed.yaml:233 malformed/nodeSelector a string does not hide os.name linux
-test_105_malformed_nodeselector_a_string_does_not_hide_os_name_linux if {
+# malformed.yaml:238 malformed/nodeSelector a string does not hide os.name linux
+test_107_malformed_nodeselector_a_string_does_not_hide_os_name_linux if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":"kubernetes.io/os=windows","os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }
 
-# malformed.yaml:240 malformed/nodeSelector os value a number is unset
-test_106_malformed_nodeselector_os_value_a_number_is_unset if {
+# malformed.yaml:245 malformed/nodeSelector os value a number is unset
+test_108_malformed_nodeselector_os_value_a_number_is_unset if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":1},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:247 malformed/nodeSelector os value a number does not hide os.name windows
-test_107_malformed_nodeselector_os_value_a_number_does_not_hide_os_name_windows if {
+# malformed.yaml:252 malformed/nodeSelector os value a number with os.name windows alone is not placed
+test_109_malformed_nodeselector_os_value_a_number_with_os_name_windows_alone_is_not_placed if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":1},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod.*add the nodeSelector")
 }
 
-# malformed.yaml:252 malformed/os a string is unset
-test_108_malformed_os_a_string_is_unset if {
+# malformed.yaml:259 malformed/os a string is unset
+test_110_malformed_os_a_string_is_unset if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"os":"windows","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:259 malformed/os.name a number does not hide nodeSelector windows
-test_109_malformed_os_name_a_number_does_not_hide_nodeselector_windows if {
+# malformed.yaml:266 malformed/os.name a number does not hide nodeSelector windows
+test_111_malformed_os_name_a_number_does_not_hide_nodeselector_windows if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":10},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:264 malformed/os.name a number does not hide nodeSelector linux
-test_110_malformed_os_name_a_number_does_not_hide_nodeselector_linux if {
+# malformed.yaml:271 malformed/os.name a number does not hide nodeSelector linux
+test_112_malformed_os_name_a_number_does_not_hide_nodeselector_linux if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"os":{"name":10},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
 }
 
-# malformed.yaml:271 malformed/nodeSelectorTerms an object does not place the pod
-test_111_malformed_nodeselectorterms_an_object_does_not_place_the_pod if {
+# malformed.yaml:278 malformed/nodeSelectorTerms an object does not place the pod
+test_113_malformed_nodeselectorterms_an_object_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:283 malformed/a null term among windows terms does not place the pod
-test_112_malformed_a_null_term_among_windows_terms_does_not_place_the_pod if {
+# malformed.yaml:290 malformed/a null term among windows terms does not place the pod
+test_114_malformed_a_null_term_among_windows_terms_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[null,{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:295 malformed/matchExpressions an object does not place the pod
-test_113_malformed_matchexpressions_an_object_does_not_place_the_pod if {
+# malformed.yaml:302 malformed/matchExpressions an object does not place the pod
+test_115_malformed_matchexpressions_an_object_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":{"key":"kubernetes.io/os","operator":"In","values":["windows"]}}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:307 malformed/affinity values a string does not place the pod
-test_114_malformed_affinity_values_a_string_does_not_place_the_pod if {
+# malformed.yaml:314 malformed/affinity values a string does not place the pod
+test_116_malformed_affinity_values_a_string_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[null,{"key":"kubernetes.io/os","operator":"In","values":"windows"}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# malformed.yaml:319 malformed/affinity a string does not hide os.name windows
-test_115_malformed_affinity_a_string_does_not_hide_os_name_windows if {
+# malformed.yaml:326 malformed/affinity a string with os.name windows alone is not placed
+test_117_malformed_affinity_a_string_with_os_name_windows_alone_is_not_placed if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":"windows only","containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod.*add the nodeSelector")
+}
+
+# malformed.yaml:333 malformed/volumes null
+test_118_malformed_volumes_null if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":null}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:324 malformed/volumes null
-test_116_malformed_volumes_null if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":null}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:338 malformed/volumes an object is not a list
+test_119_malformed_volumes_an_object_is_not_a_list if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:329 malformed/volumes an object is not a list
-test_117_malformed_volumes_an_object_is_not_a_list if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
-}
-
-# malformed.yaml:334 malformed/null and string volume entries do not hide a pipe
-test_118_malformed_null_and_string_volume_entries_do_not_hide_a_pipe if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[null,"docker",{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:343 malformed/null and string volume entries do not hide a pipe
+test_120_malformed_null_and_string_volume_entries_do_not_hide_a_pipe if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\d","name":"docker"}]}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[null,"docker",{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[2].hostPath", "^volumes\\[2\\] \"docker\" mounts a named pipe")
 }
 
-# malformed.yaml:341 malformed/hostPath a string is not a hostPath volume
-test_119_malformed_hostpath_a_string_is_not_a_hostpath_volume if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":"\\\\.\\pipe\\docker_engine","name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:350 malformed/hostPath a string is not a hostPath volume
+test_121_malformed_hostpath_a_string_is_not_a_hostpath_volume if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":"\\\\.\\pipe\\docker_engine","name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:346 malformed/hostPath path a number does not hide a pipe
-test_120_malformed_hostpath_path_a_number_does_not_hide_a_pipe if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":5},"name":"odd"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:355 malformed/hostPath path a number does not hide a pipe
+test_122_malformed_hostpath_path_a_number_does_not_hide_a_pipe if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\d","name":"docker"}]}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":5},"name":"odd"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[1].hostPath", "^volumes\\[1\\] \"docker\" mounts a named pipe")
 }
 
-# malformed.yaml:353 malformed/hostPath type a number with a pipe path
-test_121_malformed_hostpath_type_a_number_with_a_pipe_path if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./pipe/docker_engine","type":1},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:362 malformed/hostPath type a number with a pipe path
+test_123_malformed_hostpath_type_a_number_with_a_pipe_path if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\d","name":"docker"}]}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./pipe/docker_engine","type":1},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"docker\" mounts a named pipe")
 }
 
-# malformed.yaml:360 malformed/a volume name that is a number is labelled empty
-test_122_malformed_a_volume_name_that_is_a_number_is_labelled_empty if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/run/x.sock","type":"Socket"},"name":3}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
-	count_of(vs, "hostprocess-volume-mounts") == 1
-	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"\" mounts a Unix domain socket")
+# malformed.yaml:369 malformed/a volume name that is a number is mounted by no container
+test_124_malformed_a_volume_name_that_is_a_number_is_mounted_by_no_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\x","name":3}]}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/run/x.sock","type":"Socket"},"name":3}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:367 malformed/limits a list
-test_123_malformed_limits_a_list if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":["cpu","memory"]}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:374 malformed/volumeMounts an object mounts nothing
+test_125_malformed_volumemounts_an_object_mounts_nothing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":{"mountPath":"C:\\d","name":"docker"}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# malformed.yaml:379 malformed/a null mount and a string mount do not hide a mounted pipe
+test_126_malformed_a_null_mount_and_a_string_mount_do_not_hide_a_mounted_pipe if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[null,"docker",{"mountPath":"C:\\d","name":"docker"}]}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"docker\" mounts a named pipe")
+}
+
+# malformed.yaml:386 malformed/limits a list
+test_127_malformed_limits_a_list if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":["cpu","memory"]}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" .*for cpu, memory$")
 }
 
-# malformed.yaml:374 malformed/resources a string
-test_124_malformed_resources_a_string if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":"cpu=1,memory=1Gi"}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:393 malformed/resources a string
+test_128_malformed_resources_a_string if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":"cpu=1,memory=1Gi"}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
 }
 
-# malformed.yaml:381 malformed/resources null
-test_125_malformed_resources_null if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":null}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:400 malformed/resources null
+test_129_malformed_resources_null if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":null}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
 }
 
-# malformed.yaml:388 malformed/limits null
-test_126_malformed_limits_null if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":null,"requests":{"cpu":1}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:407 malformed/limits null
+test_130_malformed_limits_null if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":null,"requests":{"cpu":1}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
 }
 
-# malformed.yaml:395 malformed/hostNetwork a string with everything else judged
-test_127_malformed_hostnetwork_a_string_with_everything_else_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":["cpu"]}}],"hostNetwork":"yes","initContainers":[],"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# malformed.yaml:414 malformed/hostNetwork a string with everything else judged
+test_131_malformed_hostnetwork_a_string_with_everything_else_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":["cpu"]}}],"hostNetwork":"yes","initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-resource-limits","hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
 	count_of(vs, "hostprocess-resource-limits") == 1
@@ -1031,54 +1068,54 @@ test_127_malformed_hostnetwork_a_string_with_everything_else_judged if {
 	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }
 
-# malformed.yaml:406 malformed/Pod spec a list has no pod spec
-test_128_malformed_pod_spec_a_list_has_no_pod_spec if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":[{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}]}
+# malformed.yaml:425 malformed/Pod spec a list has no pod spec
+test_132_malformed_pod_spec_a_list_has_no_pod_spec if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":[{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}]}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:410 malformed/Pod spec null has no pod spec
-test_129_malformed_pod_spec_null_has_no_pod_spec if {
+# malformed.yaml:429 malformed/Pod spec null has no pod spec
+test_133_malformed_pod_spec_null_has_no_pod_spec if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":null}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:414 malformed/Deployment template spec a string
-test_130_malformed_deployment_template_spec_a_string if {
+# malformed.yaml:433 malformed/Deployment template spec a string
+test_134_malformed_deployment_template_spec_a_string if {
 	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"template":{"spec":"hostProcess: true"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:418 malformed/CronJob jobTemplate a list
-test_131_malformed_cronjob_jobtemplate_a_list if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":[{"spec":{"template":{"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}],"schedule":"@daily"}}
+# malformed.yaml:437 malformed/CronJob jobTemplate a list
+test_135_malformed_cronjob_jobtemplate_a_list if {
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"hp"},"spec":{"jobTemplate":[{"spec":{"template":{"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}}],"schedule":"@daily"}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:422 malformed/a Pod without metadata is still judged
-test_132_malformed_a_pod_without_metadata_is_still_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+# malformed.yaml:441 malformed/a Pod without metadata is still judged
+test_136_malformed_a_pod_without_metadata_is_still_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 }
 
-# malformed.yaml:428 malformed/List items an object is not a list of items
-test_133_malformed_list_items_an_object_is_not_a_list_of_items if {
-	vs := main.violation with input as {"apiVersion":"v1","items":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},"kind":"List"}
+# malformed.yaml:447 malformed/List items an object is not a list of items
+test_137_malformed_list_items_an_object_is_not_a_list_of_items if {
+	vs := main.violation with input as {"apiVersion":"v1","items":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}},"kind":"List"}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# malformed.yaml:432 malformed/List items that are not objects are skipped and keep the indexes
-test_134_malformed_list_items_that_are_not_objects_are_skipped_and_keep_the_indexes if {
-	vs := main.violation with input as {"apiVersion":"v1","items":[null,"pod",5,{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"}
+# malformed.yaml:451 malformed/List items that are not objects are skipped and keep the indexes
+test_138_malformed_list_items_that_are_not_objects_are_skipped_and_keep_the_indexes if {
+	vs := main.violation with input as {"apiVersion":"v1","items":[null,"pod",5,{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}],"kind":"List"}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "items[3].spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 }
 
 # operations.yaml:5 operations/CREATE judges the object
-test_135_operations_create_judges_the_object if {
+test_139_operations_create_judges_the_object if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-user-name","hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
@@ -1089,12 +1126,12 @@ test_135_operations_create_judges_the_object if {
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem")
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowSystem")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
 # operations.yaml:27 operations/no operation means CREATE
-test_136_operations_no_operation_means_create if {
+test_140_operations_no_operation_means_create if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-user-name","hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
@@ -1105,12 +1142,12 @@ test_136_operations_no_operation_means_create if {
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem")
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowSystem")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
 # operations.yaml:31 operations/UPDATE judges the object like CREATE
-test_137_operations_update_judges_the_object_like_create if {
+test_141_operations_update_judges_the_object_like_create if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-user-name","hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
@@ -1121,26 +1158,26 @@ test_137_operations_update_judges_the_object_like_create if {
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 	has(vs, "hostprocess-host-network", "spec.hostNetwork", "must set hostNetwork: true")
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem")
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowSystem")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
 # operations.yaml:36 operations/UPDATE of a compliant pod with allowed images passes
-test_138_operations_update_of_a_compliant_pod_with_allowed_images_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_142_operations_update_of_a_compliant_pod_with_allowed_images_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# operations.yaml:50 operations/UPDATE of a compliant pod still meets the guard with default parameters
-test_139_operations_update_of_a_compliant_pod_still_meets_the_guard_with_default_parameters if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
+# operations.yaml:51 operations/UPDATE of a compliant pod still meets the guard with default parameters
+test_143_operations_update_of_a_compliant_pod_still_meets_the_guard_with_default_parameters if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
 	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "the images of containers\\[0\\] \"app\" are not in allowedImages$")
 }
 
-# operations.yaml:57 operations/UPDATE of a Deployment
-test_140_operations_update_of_a_deployment if {
+# operations.yaml:58 operations/UPDATE of a Deployment
+test_144_operations_update_of_a_deployment if {
 	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-host-network","hostprocess-resource-limits","hostprocess-run-as-user-name","hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-host-network") == 1
@@ -1149,727 +1186,1473 @@ test_140_operations_update_of_a_deployment if {
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-host-network", "spec.template.spec.hostNetwork", "must set hostNetwork: true")
 	has(vs, "hostprocess-resource-limits", "spec.template.spec.containers[0].resources.limits", "for cpu, memory$")
-	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\SYSTEM\"")
-	has(vs, "hostprocess-windows-node", "spec.template.spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-run-as-user-name", "spec.template.spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod")
+	has(vs, "hostprocess-windows-node", "spec.template.spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# operations.yaml:77 operations/UPDATE of a pod without HostProcess passes
-test_141_operations_update_of_a_pod_without_hostprocess_passes if {
+# operations.yaml:78 operations/UPDATE of a pod without HostProcess passes
+test_145_operations_update_of_a_pod_without_hostprocess_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # resource-limits.yaml:6 resource-limits/no resources violates naming cpu and memory
-test_148_resource_limits_no_resources_violates_naming_cpu_and_memory if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_160_resource_limits_no_resources_violates_naming_cpu_and_memory if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu, memory$")
 }
 
-# resource-limits.yaml:23 resource-limits/cpu and memory limits pass
-test_149_resource_limits_cpu_and_memory_limits_pass if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:24 resource-limits/cpu and memory limits pass
+test_161_resource_limits_cpu_and_memory_limits_pass if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:28 resource-limits/cpu only misses memory
-test_150_resource_limits_cpu_only_misses_memory if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:29 resource-limits/cpu only misses memory
+test_162_resource_limits_cpu_only_misses_memory if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for memory$")
 }
 
-# resource-limits.yaml:35 resource-limits/memory only misses cpu
-test_151_resource_limits_memory_only_misses_cpu if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:36 resource-limits/memory only misses cpu
+test_163_resource_limits_memory_only_misses_cpu if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for cpu$")
 }
 
-# resource-limits.yaml:42 resource-limits/requests are not limits
-test_152_resource_limits_requests_are_not_limits if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"requests":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:43 resource-limits/requests are not limits
+test_164_resource_limits_requests_are_not_limits if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"requests":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for cpu, memory$")
 }
 
-# resource-limits.yaml:49 resource-limits/empty limits violate
-test_153_resource_limits_empty_limits_violate if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:50 resource-limits/empty limits violate
+test_165_resource_limits_empty_limits_violate if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "for cpu, memory$")
 }
 
-# resource-limits.yaml:56 resource-limits/a null limit value is not set
-test_154_resource_limits_a_null_limit_value_is_not_set if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":null,"memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:57 resource-limits/a null limit value is not set
+test_166_resource_limits_a_null_limit_value_is_not_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":null,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for cpu$")
 }
 
-# resource-limits.yaml:63 resource-limits/numeric limit values count as set
-test_155_resource_limits_numeric_limit_values_count_as_set if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":1,"memory":268435456}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:64 resource-limits/numeric limit values count as set
+test_167_resource_limits_numeric_limit_values_count_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":1,"memory":268435456}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:68 resource-limits/empty requiredLimits requires nothing
-test_156_resource_limits_empty_requiredlimits_requires_nothing if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":[]}}
+# resource-limits.yaml:69 resource-limits/empty requiredLimits requires nothing
+test_168_resource_limits_empty_requiredlimits_requires_nothing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":[]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:75 resource-limits/ephemeral-storage added to requiredLimits
-test_157_resource_limits_ephemeral_storage_added_to_requiredlimits if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
+# resource-limits.yaml:76 resource-limits/ephemeral-storage added to requiredLimits
+test_169_resource_limits_ephemeral_storage_added_to_requiredlimits if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for ephemeral-storage$")
 }
 
-# resource-limits.yaml:84 resource-limits/ephemeral-storage required and set passes
-test_158_resource_limits_ephemeral_storage_required_and_set_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","ephemeral-storage":"1Gi","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
+# resource-limits.yaml:85 resource-limits/ephemeral-storage required and set passes
+test_170_resource_limits_ephemeral_storage_required_and_set_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","ephemeral-storage":"1Gi","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:89 resource-limits/custom list names every missing resource in order
-test_159_resource_limits_custom_list_names_every_missing_resource_in_order if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
+# resource-limits.yaml:90 resource-limits/custom list names every missing resource in order
+test_171_resource_limits_custom_list_names_every_missing_resource_in_order if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu","memory","ephemeral-storage"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for cpu, memory, ephemeral-storage$")
 }
 
-# resource-limits.yaml:96 resource-limits/requiredLimits cpu only
-test_160_resource_limits_requiredlimits_cpu_only if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu"]}}
+# resource-limits.yaml:97 resource-limits/requiredLimits cpu only
+test_172_resource_limits_requiredlimits_cpu_only if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["cpu"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "without resources\\.limits for cpu$")
 }
 
-# resource-limits.yaml:105 resource-limits/requiredLimits memory only is satisfied without cpu
-test_161_resource_limits_requiredlimits_memory_only_is_satisfied_without_cpu if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["memory"]}}
+# resource-limits.yaml:106 resource-limits/requiredLimits memory only is satisfied without cpu
+test_173_resource_limits_requiredlimits_memory_only_is_satisfied_without_cpu if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-resource-limits":{"requiredLimits":["memory"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:112 resource-limits/init container without limits violates
-test_162_resource_limits_init_container_without_limits_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:113 resource-limits/init container without limits violates
+test_174_resource_limits_init_container_without_limits_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.initContainers[0].resources.limits", "^initContainers\\[0\\] \"setup\" is a HostProcess container without resources\\.limits for cpu$")
 }
 
-# resource-limits.yaml:124 resource-limits/ephemeral containers are not checked
-test_163_resource_limits_ephemeral_containers_are_not_checked if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:125 resource-limits/ephemeral containers are not checked
+test_175_resource_limits_ephemeral_containers_are_not_checked if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:134 resource-limits/every container is judged on its own
-test_164_resource_limits_every_container_is_judged_on_its_own if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"100m"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:135 resource-limits/every container is judged on its own
+test_176_resource_limits_every_container_is_judged_on_its_own if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app"},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"100m"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 2
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" .*for cpu, memory$")
 	has(vs, "hostprocess-resource-limits", "spec.containers[2].resources.limits", "^containers\\[2\\] \"logger\" .*for memory$")
 }
 
-# resource-limits.yaml:146 resource-limits/container-level HostProcess container without limits
-test_165_resource_limits_container_level_hostprocess_container_without_limits if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:147 resource-limits/container-level HostProcess container without limits
+test_177_resource_limits_container_level_hostprocess_container_without_limits if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" .*for cpu, memory$")
 }
 
-# resource-limits.yaml:159 resource-limits/an ordinary container in a HostProcess pod is not judged
-test_166_resource_limits_an_ordinary_container_in_a_hostprocess_pod_is_not_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"plain","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:161 resource-limits/an ordinary container in a HostProcess pod is not judged
+test_178_resource_limits_an_ordinary_container_in_a_hostprocess_pod_is_not_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"plain","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"plain\" is not a HostProcess container")
 }
 
-# resource-limits.yaml:170 resource-limits/a pod without HostProcess needs no limits
-test_167_resource_limits_a_pod_without_hostprocess_needs_no_limits if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}],"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"init"}],"os":{"name":"windows"}}}
+# resource-limits.yaml:172 resource-limits/a pod without HostProcess needs no limits
+test_179_resource_limits_a_pod_without_hostprocess_needs_no_limits if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}],"initContainers":[{"image":"docker.io/library/busybox:1.36","name":"init"}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# resource-limits.yaml:181 resource-limits/Job init container without limits
-test_168_resource_limits_job_init_container_without_limits if {
-	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"hp"},"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup"}],"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# resource-limits.yaml:184 resource-limits/Job init container without limits
+test_180_resource_limits_job_init_container_without_limits if {
+	vs := main.violation with input as {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"hp"},"spec":{"template":{"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup"}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"restartPolicy":"Never","securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
 	count_of(vs, "hostprocess-resource-limits") == 1
 	has(vs, "hostprocess-resource-limits", "spec.template.spec.initContainers[0].resources.limits", "^initContainers\\[0\\] \"setup\" .*for cpu, memory$")
 }
 
+# resource-limits.yaml:201 resource-limits/quantity cpu '0' is zero
+test_181_resource_limits_quantity_cpu_0_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"0","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"0\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:208 resource-limits/quantity cpu '0m' is zero
+test_182_resource_limits_quantity_cpu_0m_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"0m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"0m\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:215 resource-limits/quantity cpu '0Mi' is zero
+test_183_resource_limits_quantity_cpu_0mi_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"0Mi","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"0Mi\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:222 resource-limits/quantity cpu '0.0' is zero
+test_184_resource_limits_quantity_cpu_0_0_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"0.0","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"0\\.0\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:229 resource-limits/quantity cpu '-0' is zero
+test_185_resource_limits_quantity_cpu_0_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"-0","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"-0\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:236 resource-limits/quantity cpu 'e5' is zero
+test_186_resource_limits_quantity_cpu_e5_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"e5","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"e5\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:243 resource-limits/quantity cpu '-1' is negative
+test_187_resource_limits_quantity_cpu_1_is_negative if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"-1","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"-1\" is negative: no limit applies\\)$")
+}
+
+# resource-limits.yaml:250 resource-limits/quantity cpu '-500m' is negative
+test_188_resource_limits_quantity_cpu_500m_is_negative if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"-500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"-500m\" is negative: no limit applies\\)$")
+}
+
+# resource-limits.yaml:257 resource-limits/quantity cpu '1e3' counts
+test_189_resource_limits_quantity_cpu_1e3_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1e3","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:262 resource-limits/quantity cpu '2G' counts
+test_190_resource_limits_quantity_cpu_2g_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"2G","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:267 resource-limits/quantity cpu '1Gi' counts
+test_191_resource_limits_quantity_cpu_1gi_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1Gi","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:272 resource-limits/quantity cpu '500m' counts
+test_192_resource_limits_quantity_cpu_500m_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:277 resource-limits/quantity cpu '1.5' counts
+test_193_resource_limits_quantity_cpu_1_5_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1.5","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:282 resource-limits/quantity cpu '.5' counts
+test_194_resource_limits_quantity_cpu_5_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":".5","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:287 resource-limits/quantity cpu '5.' counts
+test_195_resource_limits_quantity_cpu_5_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"5.","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:292 resource-limits/quantity cpu '+1' counts
+test_196_resource_limits_quantity_cpu_1_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"+1","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:297 resource-limits/quantity cpu '1n' counts
+test_197_resource_limits_quantity_cpu_1n_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1n","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:302 resource-limits/quantity cpu '1e-3' counts
+test_198_resource_limits_quantity_cpu_1e_3_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1e-3","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:307 resource-limits/quantity cpu '1E3' counts
+test_199_resource_limits_quantity_cpu_1e3_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1E3","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:312 resource-limits/quantity cpu '1e+2' counts
+test_200_resource_limits_quantity_cpu_1e_2_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1e+2","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:317 resource-limits/quantity cpu '1KB' is not a quantity
+test_201_resource_limits_quantity_cpu_1kb_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1KB","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"1KB\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:324 resource-limits/quantity cpu 'abc' is not a quantity
+test_202_resource_limits_quantity_cpu_abc_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"abc","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"abc\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:331 resource-limits/quantity cpu '1 Gi' is not a quantity
+test_203_resource_limits_quantity_cpu_1_gi_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1 Gi","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"1 Gi\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:338 resource-limits/quantity cpu '' is not a quantity
+test_204_resource_limits_quantity_cpu_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:345 resource-limits/quantity cpu ' 1' is not a quantity
+test_205_resource_limits_quantity_cpu_1_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":" 1","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \" 1\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:352 resource-limits/quantity cpu '1e' is not a quantity
+test_206_resource_limits_quantity_cpu_1e_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1e","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"1e\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:359 resource-limits/quantity cpu '1.2.3' is not a quantity
+test_207_resource_limits_quantity_cpu_1_2_3_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1.2.3","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"1\\.2\\.3\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:366 resource-limits/quantity cpu '1ki' is not a quantity
+test_208_resource_limits_quantity_cpu_1ki_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"1ki","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"1ki\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:373 resource-limits/quantity cpu '0x10' is not a quantity
+test_209_resource_limits_quantity_cpu_0x10_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"0x10","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"0x10\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:380 resource-limits/quantity cpu '.' is zero
+test_210_resource_limits_quantity_cpu_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":".","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"\\.\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:387 resource-limits/quantity cpu 'e-10' is not a quantity
+test_211_resource_limits_quantity_cpu_e_10_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"e-10","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \"e-10\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:394 resource-limits/quantity cpu 1 counts
+test_212_resource_limits_quantity_cpu_1_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":1,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:399 resource-limits/quantity cpu 0 is zero
+test_213_resource_limits_quantity_cpu_0_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":0,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu 0 is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:406 resource-limits/quantity cpu 0.5 counts
+test_214_resource_limits_quantity_cpu_0_5_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":0.5,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:411 resource-limits/quantity cpu -2 is negative
+test_215_resource_limits_quantity_cpu_2_is_negative if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":-2,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu -2 is negative: no limit applies\\)$")
+}
+
+# resource-limits.yaml:418 resource-limits/quantity cpu null is missing
+test_216_resource_limits_quantity_cpu_null_is_missing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":null,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu$")
+}
+
+# resource-limits.yaml:425 resource-limits/quantity cpu true is not a quantity
+test_217_resource_limits_quantity_cpu_true_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":true,"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu true is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:432 resource-limits/quantity cpu {} is not a quantity
+test_218_resource_limits_quantity_cpu_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":{},"memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for cpu \\(cpu \\{\\} is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:439 resource-limits/quantity memory '1Ki' is below 1Mi
+test_219_resource_limits_quantity_memory_1ki_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1Ki"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1Ki\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:446 resource-limits/quantity memory '512Ki' is below 1Mi
+test_220_resource_limits_quantity_memory_512ki_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"512Ki"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"512Ki\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:453 resource-limits/quantity memory '1Mi' counts
+test_221_resource_limits_quantity_memory_1mi_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:458 resource-limits/quantity memory 1048576 counts
+test_222_resource_limits_quantity_memory_1048576_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":1048576}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:463 resource-limits/quantity memory 1048575 is below 1Mi
+test_223_resource_limits_quantity_memory_1048575_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":1048575}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory 1048575 is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:470 resource-limits/quantity memory '1048576' counts
+test_224_resource_limits_quantity_memory_1048576_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1048576"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:475 resource-limits/quantity memory '1048575' is below 1Mi
+test_225_resource_limits_quantity_memory_1048575_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1048575"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1048575\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:482 resource-limits/quantity memory '1048575.999999999' is below 1Mi
+test_226_resource_limits_quantity_memory_1048575_999999999_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1048575.999999999"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1048575\\.999999999\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:489 resource-limits/quantity memory '1048575.9999999999' counts
+test_227_resource_limits_quantity_memory_1048575_9999999999_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1048575.9999999999"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:494 resource-limits/quantity memory '0.5Mi' is below 1Mi
+test_228_resource_limits_quantity_memory_0_5mi_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"0.5Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"0\\.5Mi\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:501 resource-limits/quantity memory '1024Ki' counts
+test_229_resource_limits_quantity_memory_1024ki_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1024Ki"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:506 resource-limits/quantity memory '1023Ki' is below 1Mi
+test_230_resource_limits_quantity_memory_1023ki_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1023Ki"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1023Ki\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:513 resource-limits/quantity memory '1.0Mi' counts
+test_231_resource_limits_quantity_memory_1_0mi_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1.0Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:518 resource-limits/quantity memory '1M' is below 1Mi
+test_232_resource_limits_quantity_memory_1m_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1M"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1M\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:525 resource-limits/quantity memory '2M' counts
+test_233_resource_limits_quantity_memory_2m_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"2M"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:530 resource-limits/quantity memory '1e6' is below 1Mi
+test_234_resource_limits_quantity_memory_1e6_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1e6"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1e6\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:537 resource-limits/quantity memory '1e7' counts
+test_235_resource_limits_quantity_memory_1e7_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1e7"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:542 resource-limits/quantity memory '0' is zero
+test_236_resource_limits_quantity_memory_0_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"0"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"0\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:549 resource-limits/quantity memory '0Mi' is zero
+test_237_resource_limits_quantity_memory_0mi_is_zero if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"0Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"0Mi\" is zero: no limit applies\\)$")
+}
+
+# resource-limits.yaml:556 resource-limits/quantity memory '1Gi' counts
+test_238_resource_limits_quantity_memory_1gi_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1Gi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:561 resource-limits/quantity memory '0.0009765625Gi' counts
+test_239_resource_limits_quantity_memory_0_0009765625gi_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"0.0009765625Gi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:566 resource-limits/quantity memory '0.0009765624Gi' is below 1Mi
+test_240_resource_limits_quantity_memory_0_0009765624gi_is_below_1mi if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"0.0009765624Gi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"0\\.0009765624Gi\" is below 1Mi: the runtime rounds it down to no limit\\)$")
+}
+
+# resource-limits.yaml:573 resource-limits/quantity memory '1023.99999999999999Ki' counts
+test_241_resource_limits_quantity_memory_1023_99999999999999ki_counts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1023.99999999999999Ki"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# resource-limits.yaml:578 resource-limits/quantity memory '-1Mi' is negative
+test_242_resource_limits_quantity_memory_1mi_is_negative if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"-1Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"-1Mi\" is negative: no limit applies\\)$")
+}
+
+# resource-limits.yaml:585 resource-limits/quantity memory '1 Mi' is not a quantity
+test_243_resource_limits_quantity_memory_1_mi_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1 Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1 Mi\" is not a Kubernetes quantity\\)$")
+}
+
+# resource-limits.yaml:592 resource-limits/quantity memory '1MB' is not a quantity
+test_244_resource_limits_quantity_memory_1mb_is_not_a_quantity if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"1MB"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-resource-limits"}]) == 0
+	count_of(vs, "hostprocess-resource-limits") == 1
+	has(vs, "hostprocess-resource-limits", "spec.containers[0].resources.limits", "^containers\\[0\\] \"app\" is a HostProcess container without resources\\.limits for memory \\(memory \"1MB\" is not a Kubernetes quantity\\)$")
+}
+
 # run-as-non-root.yaml:5 run-as-non-root/container true violates
-test_169_run_as_non_root_container_true_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_245_run_as_non_root_container_true_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
 	has(vs, "hostprocess-run-as-non-root", "spec.containers[0].securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true, which the runtime cannot honour")
 }
 
-# run-as-non-root.yaml:22 run-as-non-root/unset passes
-test_170_run_as_non_root_unset_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:23 run-as-non-root/unset passes
+test_246_run_as_non_root_unset_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:31 run-as-non-root/container false passes
-test_171_run_as_non_root_container_false_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":false}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:32 run-as-non-root/container false passes
+test_247_run_as_non_root_container_false_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":false}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:36 run-as-non-root/pod true is inherited by every container
-test_172_run_as_non_root_pod_true_is_inherited_by_every_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:37 run-as-non-root/pod true inherited by every container is one violation naming them
+test_248_run_as_non_root_pod_true_inherited_by_every_container_is_one_violation_naming_them if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
-	count_of(vs, "hostprocess-run-as-non-root") == 3
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true")
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[1\\] \"logger\" is a HostProcess container with runAsNonRoot: true")
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^initContainers\\[0\\] \"setup\" is a HostProcess container with runAsNonRoot: true")
+	count_of(vs, "hostprocess-run-as-non-root") == 1
+	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\", containers\\[1\\] \"logger\", initContainers\\[0\\] \"setup\" inherit runAsNonRoot: true from the pod, which the runtime cannot honour")
 }
 
-# run-as-non-root.yaml:51 run-as-non-root/container false overrides pod true
-test_173_run_as_non_root_container_false_overrides_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":false}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:50 run-as-non-root/container false overrides pod true
+test_249_run_as_non_root_container_false_overrides_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":false}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:61 run-as-non-root/container true overrides pod false
-test_174_run_as_non_root_container_true_overrides_pod_false if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":false,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:60 run-as-non-root/container true overrides pod false
+test_250_run_as_non_root_container_true_overrides_pod_false if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":false,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
 	has(vs, "hostprocess-run-as-non-root", "spec.containers[0].securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true")
 }
 
-# run-as-non-root.yaml:72 run-as-non-root/pod false passes
-test_175_run_as_non_root_pod_false_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":false,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:71 run-as-non-root/pod false passes
+test_251_run_as_non_root_pod_false_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":false,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:82 run-as-non-root/string "true" on the container is unset
-test_176_run_as_non_root_string_true_on_the_container_is_unset if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":"true"}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:81 run-as-non-root/string "true" on the container is unset
+test_252_run_as_non_root_string_true_on_the_container_is_unset if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":"true"}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:87 run-as-non-root/string "true" on the container falls back to pod true
-test_177_run_as_non_root_string_true_on_the_container_falls_back_to_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":"false"}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:86 run-as-non-root/string "true" on the container falls back to pod true
+test_253_run_as_non_root_string_true_on_the_container_falls_back_to_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":"false"}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true")
+	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" inherits runAsNonRoot: true from the pod")
 }
 
-# run-as-non-root.yaml:99 run-as-non-root/null on the container falls back to pod true
-test_178_run_as_non_root_null_on_the_container_falls_back_to_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":null}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:98 run-as-non-root/null on the container falls back to pod true
+test_254_run_as_non_root_null_on_the_container_falls_back_to_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":null}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container")
+	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" inherits runAsNonRoot: true from the pod")
 }
 
-# run-as-non-root.yaml:111 run-as-non-root/pod string "true" is unset
-test_179_run_as_non_root_pod_string_true_is_unset if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":"true","windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:110 run-as-non-root/pod string "true" is unset
+test_255_run_as_non_root_pod_string_true_is_unset if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":"true","windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-non-root.yaml:121 run-as-non-root/init container true violates
-test_180_run_as_non_root_init_container_true_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"runAsNonRoot":true}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:120 run-as-non-root/init container true violates
+test_256_run_as_non_root_init_container_true_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"runAsNonRoot":true}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
 	has(vs, "hostprocess-run-as-non-root", "spec.initContainers[0].securityContext.runAsNonRoot", "^initContainers\\[0\\] \"setup\" is a HostProcess container with runAsNonRoot: true")
 }
 
-# run-as-non-root.yaml:128 run-as-non-root/ephemeral container true violates
-test_181_run_as_non_root_ephemeral_container_true_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:127 run-as-non-root/ephemeral container true violates
+test_257_run_as_non_root_ephemeral_container_true_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"runAsNonRoot":true}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
 	has(vs, "hostprocess-run-as-non-root", "spec.ephemeralContainers[0].securityContext.runAsNonRoot", "^ephemeralContainers\\[0\\] \"debug\" is a HostProcess container with runAsNonRoot: true")
 }
 
-# run-as-non-root.yaml:140 run-as-non-root/container-level HostProcess container with pod true
-test_182_run_as_non_root_container_level_hostprocess_container_with_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-non-root.yaml:139 run-as-non-root/container-level HostProcess container with pod true
+test_258_run_as_non_root_container_level_hostprocess_container_with_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-non-root"}]) == 0
 	count_of(vs, "hostprocess-run-as-non-root") == 1
-	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" is a HostProcess container with runAsNonRoot: true")
+	has(vs, "hostprocess-run-as-non-root", "spec.securityContext.runAsNonRoot", "^containers\\[0\\] \"app\" inherits runAsNonRoot: true from the pod")
 }
 
 # run-as-non-root.yaml:153 run-as-non-root/a pod without HostProcess may ask for runAsNonRoot
-test_183_run_as_non_root_a_pod_without_hostprocess_may_ask_for_runasnonroot if {
+test_259_run_as_non_root_a_pod_without_hostprocess_may_ask_for_runasnonroot if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web","securityContext":{"runAsNonRoot":true}}],"securityContext":{"runAsNonRoot":true}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
 # run-as-non-root.yaml:163 run-as-non-root/an ordinary container in a HostProcess pod is not judged
-test_184_run_as_non_root_an_ordinary_container_in_a_hostprocess_pod_is_not_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"plain","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_260_run_as_non_root_an_ordinary_container_in_a_hostprocess_pod_is_not_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"plain","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"plain\" is not a HostProcess container")
 }
 
 # run-as-user-name.yaml:9 run-as-user-name/NT AUTHORITY\LOCAL SERVICE passes
-test_185_run_as_user_name_nt_authority_local_service_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_261_run_as_user_name_nt_authority_local_service_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:23 run-as-user-name/NT AUTHORITY\LocalService passes
-test_186_run_as_user_name_nt_authority_localservice_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LocalService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:24 run-as-user-name/NT AUTHORITY\LocalService passes
+test_262_run_as_user_name_nt_authority_localservice_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LocalService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:28 run-as-user-name/NT AUTHORITY\Local service passes
-test_187_run_as_user_name_nt_authority_local_service_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\Local service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:29 run-as-user-name/NT AUTHORITY\Local service passes
+test_263_run_as_user_name_nt_authority_local_service_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\Local service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:33 run-as-user-name/NT AUTHORITY\localservice passes
-test_188_run_as_user_name_nt_authority_localservice_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\localservice"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:34 run-as-user-name/NT AUTHORITY\localservice passes
+test_264_run_as_user_name_nt_authority_localservice_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\localservice"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:38 run-as-user-name/NT AUTHORITY\NETWORK SERVICE passes
-test_189_run_as_user_name_nt_authority_network_service_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:39 run-as-user-name/NT AUTHORITY\NETWORK SERVICE passes
+test_265_run_as_user_name_nt_authority_network_service_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:43 run-as-user-name/NT AUTHORITY\NetworkService passes
-test_190_run_as_user_name_nt_authority_networkservice_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworkService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:44 run-as-user-name/NT AUTHORITY\NetworkService passes
+test_266_run_as_user_name_nt_authority_networkservice_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworkService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:48 run-as-user-name/NT AUTHORITY\Network Service passes
-test_191_run_as_user_name_nt_authority_network_service_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\Network Service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:49 run-as-user-name/NT AUTHORITY\Network Service passes
+test_267_run_as_user_name_nt_authority_network_service_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\Network Service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:53 run-as-user-name/two spaces between the words pass
-test_192_run_as_user_name_two_spaces_between_the_words_pass if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL  SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:54 run-as-user-name/two spaces between the words are not LOCAL SERVICE
+test_268_run_as_user_name_two_spaces_between_the_words_are_not_local_service if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL  SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\LOCAL  SERVICE\" from the pod: not a built-in service account")
+}
+
+# run-as-user-name.yaml:62 run-as-user-name/NT AUTHORITY\LOCALSERVICE in capitals passes
+test_269_run_as_user_name_nt_authority_localservice_in_capitals_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCALSERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:58 run-as-user-name/NT AUTHORITY\LOCALSERVICE in capitals passes
-test_193_run_as_user_name_nt_authority_localservice_in_capitals_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCALSERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:67 run-as-user-name/two spaces inside the domain are not NT AUTHORITY
+test_270_run_as_user_name_two_spaces_inside_the_domain_are_not_nt_authority if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT  AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT  AUTHORITY\\\\LOCAL SERVICE\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:75 run-as-user-name/a domain without the space is not NT AUTHORITY
+test_271_run_as_user_name_a_domain_without_the_space_is_not_nt_authority if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NTAUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NTAUTHORITY\\\\LOCAL SERVICE\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:83 run-as-user-name/NT AUTHORITY\SYSTEM violates by default
+test_272_run_as_user_name_nt_authority_system_violates_by_default if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowSystem: true or for an image in systemImages; allowed: NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE$")
+}
+
+# run-as-user-name.yaml:91 run-as-user-name/NT AUTHORITY\SYSTEM violates with allowSystem false
+test_273_run_as_user_name_nt_authority_system_violates_with_allowsystem_false if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":false}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowSystem")
+}
+
+# run-as-user-name.yaml:101 run-as-user-name/NT AUTHORITY\SYSTEM passes with allowSystem true
+test_274_run_as_user_name_nt_authority_system_passes_with_allowsystem_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:63 run-as-user-name/two spaces inside the domain are not NT AUTHORITY
-test_194_run_as_user_name_two_spaces_inside_the_domain_are_not_nt_authority if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT  AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT  AUTHORITY\\\\LOCAL SERVICE\": not a built-in")
-}
-
-# run-as-user-name.yaml:71 run-as-user-name/a domain without the space is not NT AUTHORITY
-test_195_run_as_user_name_a_domain_without_the_space_is_not_nt_authority if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NTAUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NTAUTHORITY\\\\LOCAL SERVICE\": not a built-in")
-}
-
-# run-as-user-name.yaml:79 run-as-user-name/NT AUTHORITY\SYSTEM violates by default
-test_196_run_as_user_name_nt_authority_system_violates_by_default if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem: true; allowed: NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE$")
-}
-
-# run-as-user-name.yaml:87 run-as-user-name/NT AUTHORITY\SYSTEM violates with allowSystem false
-test_197_run_as_user_name_nt_authority_system_violates_with_allowsystem_false if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":false}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem")
-}
-
-# run-as-user-name.yaml:97 run-as-user-name/NT AUTHORITY\SYSTEM passes with allowSystem true
-test_198_run_as_user_name_nt_authority_system_passes_with_allowsystem_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+# run-as-user-name.yaml:108 run-as-user-name/NT AUTHORITY\System passes with allowSystem true
+test_275_run_as_user_name_nt_authority_system_passes_with_allowsystem_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\System"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:104 run-as-user-name/NT AUTHORITY\System passes with allowSystem true
-test_199_run_as_user_name_nt_authority_system_passes_with_allowsystem_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\System"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+# run-as-user-name.yaml:113 run-as-user-name/NT AUTHORITY\system violates by default
+test_276_run_as_user_name_nt_authority_system_violates_by_default if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\system\" from the pod: .*allowSystem")
+}
+
+# run-as-user-name.yaml:121 run-as-user-name/allowSystem true lists SYSTEM as allowed
+test_277_run_as_user_name_allowsystem_true_lists_system_as_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"ContainerAdministrator"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"ContainerAdministrator\" from the pod: .*allowed: NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE, NT AUTHORITY\\\\SYSTEM$")
+}
+
+# run-as-user-name.yaml:129 run-as-user-name/nt authority\system asks for capitals
+test_278_run_as_user_name_nt_authority_system_asks_for_capitals if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"nt authority\\\\system\" from the pod: .*NT AUTHORITY in capitals")
+}
+
+# run-as-user-name.yaml:137 run-as-user-name/nt authority\system violates even with allowSystem true
+test_279_run_as_user_name_nt_authority_system_violates_even_with_allowsystem_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"nt authority\\\\system\" from the pod: .*capitals")
+}
+
+# run-as-user-name.yaml:145 run-as-user-name/Nt Authority\Local Service asks for capitals
+test_280_run_as_user_name_nt_authority_local_service_asks_for_capitals if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Nt Authority\\Local Service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"Nt Authority\\\\Local Service\" from the pod: .*capitals")
+}
+
+# run-as-user-name.yaml:153 run-as-user-name/nt authority\network service asks for capitals
+test_281_run_as_user_name_nt_authority_network_service_asks_for_capitals if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\network service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"nt authority\\\\network service\" from the pod: .*capitals")
+}
+
+# run-as-user-name.yaml:161 run-as-user-name/two backslashes are not a built-in account
+test_282_run_as_user_name_two_backslashes_are_not_a_built_in_account if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\\\\\SYSTEM\" from the pod: not a built-in service account")
+}
+
+# run-as-user-name.yaml:169 run-as-user-name/two backslashes violate even with allowSystem true
+test_283_run_as_user_name_two_backslashes_violate_even_with_allowsystem_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\\\\\SYSTEM\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:177 run-as-user-name/two backslashes before LOCAL SERVICE violate
+test_284_run_as_user_name_two_backslashes_before_local_service_violate if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\\\\\LOCAL SERVICE\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:185 run-as-user-name/a leading space is never allowed
+test_285_run_as_user_name_a_leading_space_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":" NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \" NT AUTHORITY\\\\LOCAL SERVICE\" from the pod: .*white space")
+}
+
+# run-as-user-name.yaml:193 run-as-user-name/a trailing space is never allowed
+test_286_run_as_user_name_a_trailing_space_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE "}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\NETWORK SERVICE \" from the pod: .*white space")
+}
+
+# run-as-user-name.yaml:201 run-as-user-name/a trailing tab is never allowed
+test_287_run_as_user_name_a_trailing_tab_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE\t"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\LOCAL SERVICE\\t\" from the pod: .*white space")
+}
+
+# run-as-user-name.yaml:209 run-as-user-name/a space after the backslash is not recognised
+test_288_run_as_user_name_a_space_after_the_backslash_is_not_recognised if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\ LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\ LOCAL SERVICE\" from the pod: ")
+}
+
+# run-as-user-name.yaml:217 run-as-user-name/SYSTEM without a domain violates
+test_289_run_as_user_name_system_without_a_domain_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"SYSTEM\" from the pod: not a built-in service account or an allowed local group")
+}
+
+# run-as-user-name.yaml:225 run-as-user-name/SYSTEM without a domain violates even with allowSystem true
+test_290_run_as_user_name_system_without_a_domain_violates_even_with_allowsystem_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"SYSTEM\" from the pod: ")
+}
+
+# run-as-user-name.yaml:233 run-as-user-name/ContainerUser violates
+test_291_run_as_user_name_containeruser_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"ContainerUser"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"ContainerUser\" from the pod: not a built-in service account or an allowed local group")
+}
+
+# run-as-user-name.yaml:241 run-as-user-name/another domain's user violates
+test_292_run_as_user_name_another_domain_s_user_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"DOMAIN\\user"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"DOMAIN\\\\user\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:249 run-as-user-name/another NT AUTHORITY account violates
+test_293_run_as_user_name_another_nt_authority_account_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\ANONYMOUS LOGON"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\ANONYMOUS LOGON\" from the pod: not a built-in")
+}
+
+# run-as-user-name.yaml:257 run-as-user-name/an empty string violates
+test_294_run_as_user_name_an_empty_string_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":""}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"\" from the pod: ")
+}
+
+# run-as-user-name.yaml:265 run-as-user-name/missing everywhere violates at the container path
+test_295_run_as_user_name_missing_everywhere_violates_at_the_container_path if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" is a HostProcess container without runAsUserName; .*NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE$")
+}
+
+# run-as-user-name.yaml:273 run-as-user-name/a number is unset and violates at the container path
+test_296_run_as_user_name_a_number_is_unset_and_violates_at_the_container_path if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":42}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "without runAsUserName")
+}
+
+# run-as-user-name.yaml:286 run-as-user-name/a number on the container falls back to the pod
+test_297_run_as_user_name_a_number_on_the_container_falls_back_to_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":42}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:109 run-as-user-name/NT AUTHORITY\system violates by default
-test_200_run_as_user_name_nt_authority_system_violates_by_default if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\system\": .*allowSystem")
-}
-
-# run-as-user-name.yaml:117 run-as-user-name/allowSystem true lists SYSTEM as allowed
-test_201_run_as_user_name_allowsystem_true_lists_system_as_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"ContainerAdministrator"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"ContainerAdministrator\": .*allowed: NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE, NT AUTHORITY\\\\SYSTEM$")
-}
-
-# run-as-user-name.yaml:125 run-as-user-name/nt authority\system asks for capitals
-test_202_run_as_user_name_nt_authority_system_asks_for_capitals if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"nt authority\\\\system\": .*NT AUTHORITY in capitals")
-}
-
-# run-as-user-name.yaml:133 run-as-user-name/nt authority\system violates even with allowSystem true
-test_203_run_as_user_name_nt_authority_system_violates_even_with_allowsystem_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\system"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"nt authority\\\\system\": .*capitals")
-}
-
-# run-as-user-name.yaml:141 run-as-user-name/Nt Authority\Local Service asks for capitals
-test_204_run_as_user_name_nt_authority_local_service_asks_for_capitals if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Nt Authority\\Local Service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"Nt Authority\\\\Local Service\": .*capitals")
-}
-
-# run-as-user-name.yaml:149 run-as-user-name/nt authority\network service asks for capitals
-test_205_run_as_user_name_nt_authority_network_service_asks_for_capitals if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"nt authority\\network service"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"nt authority\\\\network service\": .*capitals")
-}
-
-# run-as-user-name.yaml:157 run-as-user-name/two backslashes are not a built-in account
-test_206_run_as_user_name_two_backslashes_are_not_a_built_in_account if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\\\\\SYSTEM\": not a built-in service account")
-}
-
-# run-as-user-name.yaml:165 run-as-user-name/two backslashes violate even with allowSystem true
-test_207_run_as_user_name_two_backslashes_violate_even_with_allowsystem_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\\\\\SYSTEM\": not a built-in")
-}
-
-# run-as-user-name.yaml:173 run-as-user-name/two backslashes before LOCAL SERVICE violate
-test_208_run_as_user_name_two_backslashes_before_local_service_violate if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\\\\\LOCAL SERVICE\": not a built-in")
-}
-
-# run-as-user-name.yaml:181 run-as-user-name/a leading space is never allowed
-test_209_run_as_user_name_a_leading_space_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":" NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \" NT AUTHORITY\\\\LOCAL SERVICE\": .*white space")
-}
-
-# run-as-user-name.yaml:189 run-as-user-name/a trailing space is never allowed
-test_210_run_as_user_name_a_trailing_space_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE "}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\NETWORK SERVICE \": .*white space")
-}
-
-# run-as-user-name.yaml:197 run-as-user-name/a trailing tab is never allowed
-test_211_run_as_user_name_a_trailing_tab_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE\t"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\LOCAL SERVICE\\t\": .*white space")
-}
-
-# run-as-user-name.yaml:205 run-as-user-name/a space after the backslash is not recognised
-test_212_run_as_user_name_a_space_after_the_backslash_is_not_recognised if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\ LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\ LOCAL SERVICE\": ")
-}
-
-# run-as-user-name.yaml:213 run-as-user-name/SYSTEM without a domain violates
-test_213_run_as_user_name_system_without_a_domain_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"SYSTEM\": not a built-in service account or an allowed local group")
-}
-
-# run-as-user-name.yaml:221 run-as-user-name/SYSTEM without a domain violates even with allowSystem true
-test_214_run_as_user_name_system_without_a_domain_violates_even_with_allowsystem_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"SYSTEM\": ")
-}
-
-# run-as-user-name.yaml:229 run-as-user-name/ContainerUser violates
-test_215_run_as_user_name_containeruser_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"ContainerUser"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"ContainerUser\": not a built-in service account or an allowed local group")
-}
-
-# run-as-user-name.yaml:237 run-as-user-name/another domain's user violates
-test_216_run_as_user_name_another_domain_s_user_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"DOMAIN\\user"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"DOMAIN\\\\user\": not a built-in")
-}
-
-# run-as-user-name.yaml:245 run-as-user-name/another NT AUTHORITY account violates
-test_217_run_as_user_name_another_nt_authority_account_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\ANONYMOUS LOGON"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\ANONYMOUS LOGON\": not a built-in")
-}
-
-# run-as-user-name.yaml:253 run-as-user-name/an empty string violates
-test_218_run_as_user_name_an_empty_string_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":""}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"\": ")
-}
-
-# run-as-user-name.yaml:261 run-as-user-name/missing everywhere violates at the container path
-test_219_run_as_user_name_missing_everywhere_violates_at_the_container_path if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" is a HostProcess container without runAsUserName; .*NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE$")
-}
-
-# run-as-user-name.yaml:269 run-as-user-name/a number is unset and violates at the container path
-test_220_run_as_user_name_a_number_is_unset_and_violates_at_the_container_path if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":42}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "without runAsUserName")
-}
-
-# run-as-user-name.yaml:282 run-as-user-name/a number on the container falls back to the pod
-test_221_run_as_user_name_a_number_on_the_container_falls_back_to_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":42}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:293 run-as-user-name/null on the container falls back to the pod
+test_298_run_as_user_name_null_on_the_container_falls_back_to_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":null}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:289 run-as-user-name/null on the container falls back to the pod
-test_222_run_as_user_name_null_on_the_container_falls_back_to_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":null}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
-}
-
-# run-as-user-name.yaml:296 run-as-user-name/an empty string on the container overrides the pod
-test_223_run_as_user_name_an_empty_string_on_the_container_overrides_the_pod if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":""}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:300 run-as-user-name/an empty string on the container overrides the pod
+test_299_run_as_user_name_an_empty_string_on_the_container_overrides_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":""}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
 	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"\": ")
 }
 
-# run-as-user-name.yaml:306 run-as-user-name/only the container without a name violates
-test_224_run_as_user_name_only_the_container_without_a_name_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:310 run-as-user-name/only the container without a name violates
+test_300_run_as_user_name_only_the_container_without_a_name_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.containers[1].securityContext.windowsOptions.runAsUserName", "^containers\\[1\\] \"logger\" is a HostProcess container without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[1\\] \"logger\" is a HostProcess container without runAsUserName")
 }
 
-# run-as-user-name.yaml:321 run-as-user-name/container LOCAL SERVICE overrides pod SYSTEM
-test_225_run_as_user_name_container_local_service_overrides_pod_system if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:325 run-as-user-name/container LOCAL SERVICE overrides pod SYSTEM
+test_301_run_as_user_name_container_local_service_overrides_pod_system if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:331 run-as-user-name/container SYSTEM overrides pod LOCAL SERVICE
-test_226_run_as_user_name_container_system_overrides_pod_local_service if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:335 run-as-user-name/container SYSTEM overrides pod LOCAL SERVICE
+test_302_run_as_user_name_container_system_overrides_pod_local_service if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
 	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\": .*allowSystem")
 }
 
-# run-as-user-name.yaml:341 run-as-user-name/pod SYSTEM inherited by every list is one violation each
-test_227_run_as_user_name_pod_system_inherited_by_every_list_is_one_violation_each if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:345 run-as-user-name/pod SYSTEM inherited by every list is one violation naming them
+test_303_run_as_user_name_pod_system_inherited_by_every_list_is_one_violation_naming_them if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
-	count_of(vs, "hostprocess-run-as-user-name") == 3
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^ephemeralContainers\\[0\\] \"debug\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\", initContainers\\[0\\] \"setup\", ephemeralContainers\\[0\\] \"debug\" inherit runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: ")
 }
 
-# run-as-user-name.yaml:356 run-as-user-name/init container SYSTEM on itself
-test_228_run_as_user_name_init_container_system_on_itself if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:358 run-as-user-name/init container SYSTEM on itself
+test_304_run_as_user_name_init_container_system_on_itself if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
 	has(vs, "hostprocess-run-as-user-name", "spec.initContainers[0].securityContext.windowsOptions.runAsUserName", "^initContainers\\[0\\] \"setup\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
 }
 
-# run-as-user-name.yaml:368 run-as-user-name/ephemeral container without a name is checked
-test_229_run_as_user_name_ephemeral_container_without_a_name_is_checked if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:370 run-as-user-name/ephemeral container without a name is checked
+test_305_run_as_user_name_ephemeral_container_without_a_name_is_checked if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.ephemeralContainers[0].securityContext.windowsOptions.runAsUserName", "^ephemeralContainers\\[0\\] \"debug\" is a HostProcess container without runAsUserName")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^ephemeralContainers\\[0\\] \"debug\" is a HostProcess container without runAsUserName")
 }
 
-# run-as-user-name.yaml:382 run-as-user-name/allowed local group matches without regard to case
-test_230_run_as_user_name_allowed_local_group_matches_without_regard_to_case if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators"]}}
+# run-as-user-name.yaml:384 run-as-user-name/allowed local group matches without regard to case
+test_306_run_as_user_name_allowed_local_group_matches_without_regard_to_case if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:389 run-as-user-name/allowed local group in other case
-test_231_run_as_user_name_allowed_local_group_in_other_case if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"HPC-Users"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:391 run-as-user-name/allowed local group in other case
+test_307_run_as_user_name_allowed_local_group_in_other_case if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"HPC-Users"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:396 run-as-user-name/a local group not listed violates and the message lists the groups
-test_232_run_as_user_name_a_local_group_not_listed_violates_and_the_message_lists_the_groups if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Users"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:398 run-as-user-name/a local group not listed violates and the message lists the groups
+test_308_run_as_user_name_a_local_group_not_listed_violates_and_the_message_lists_the_groups if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Users"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"Users\": not a built-in service account or an allowed local group; allowed: .*members of the local groups administrators, hpc-users")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"Users\" from the pod: not a built-in service account or an allowed local group; allowed: .*members of the local groups administrators, hpc-users")
 }
 
-# run-as-user-name.yaml:404 run-as-user-name/a local group violates with no allowedLocalGroups
-test_233_run_as_user_name_a_local_group_violates_with_no_allowedlocalgroups if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:406 run-as-user-name/a local group violates with no allowedLocalGroups
+test_309_run_as_user_name_a_local_group_violates_with_no_allowedlocalgroups if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"administrators\": not a built-in")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"administrators\" from the pod: not a built-in")
 }
 
-# run-as-user-name.yaml:412 run-as-user-name/a listed group written with a domain and backslash violates
-test_234_run_as_user_name_a_listed_group_written_with_a_domain_and_backslash_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"BUILTIN\\Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:414 run-as-user-name/a listed group written with a domain and backslash violates
+test_310_run_as_user_name_a_listed_group_written_with_a_domain_and_backslash_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"BUILTIN\\Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"BUILTIN\\\\Administrators\": not a built-in")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"BUILTIN\\\\Administrators\" from the pod: not a built-in")
 }
 
-# run-as-user-name.yaml:420 run-as-user-name/a listed group with a local-machine prefix violates
-test_235_run_as_user_name_a_listed_group_with_a_local_machine_prefix_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":".\\Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:422 run-as-user-name/a listed group with a local-machine prefix violates
+test_311_run_as_user_name_a_listed_group_with_a_local_machine_prefix_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":".\\Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"\\.\\\\Administrators\": not a built-in")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"\\.\\\\Administrators\" from the pod: not a built-in")
 }
 
-# run-as-user-name.yaml:428 run-as-user-name/a listed group with a leading space violates
-test_236_run_as_user_name_a_listed_group_with_a_leading_space_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":" Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:430 run-as-user-name/a listed group with a leading space violates
+test_312_run_as_user_name_a_listed_group_with_a_leading_space_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":" Administrators"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \" Administrators\": .*white space")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \" Administrators\" from the pod: .*white space")
 }
 
-# run-as-user-name.yaml:436 run-as-user-name/a listed group ending in a no-break space is still padding
-test_237_run_as_user_name_a_listed_group_ending_in_a_no_break_space_is_still_padding if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Administrators "}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators "]}}
+# run-as-user-name.yaml:438 run-as-user-name/a listed group ending in a no-break space is still padding
+test_313_run_as_user_name_a_listed_group_ending_in_a_no_break_space_is_still_padding if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"Administrators "}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators "]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"Administrators\\x{a0}\": a name that begins or ends with white space is never recognised")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"Administrators\\x{a0}\" from the pod: a name that begins or ends with white space is never recognised")
 }
 
-# run-as-user-name.yaml:446 run-as-user-name/a leading vertical tab is never allowed
-test_238_run_as_user_name_a_leading_vertical_tab_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"\u000bNT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:448 run-as-user-name/a leading vertical tab is never allowed
+test_314_run_as_user_name_a_leading_vertical_tab_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"\u000bNT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"\\x0bNT AUTHORITY\\\\LOCAL SERVICE\": a name that begins or ends with white space")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"\\x0bNT AUTHORITY\\\\LOCAL SERVICE\" from the pod: a name that begins or ends with white space")
 }
 
-# run-as-user-name.yaml:454 run-as-user-name/a trailing ideographic space is never allowed
-test_239_run_as_user_name_a_trailing_ideographic_space_is_never_allowed if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE　"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:456 run-as-user-name/a trailing ideographic space is never allowed
+test_315_run_as_user_name_a_trailing_ideographic_space_is_never_allowed if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE　"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\NETWORK SERVICE\\x{3000}\": a name that begins or ends with white space")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\NETWORK SERVICE\\x{3000}\" from the pod: a name that begins or ends with white space")
 }
 
-# run-as-user-name.yaml:462 run-as-user-name/a Kelvin sign is not a k to Windows
-test_240_run_as_user_name_a_kelvin_sign_is_not_a_k_to_windows if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworKservice"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:464 run-as-user-name/a Kelvin sign is not a k to Windows
+test_316_run_as_user_name_a_kelvin_sign_is_not_a_k_to_windows if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworKservice"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\Networ\\x{212A}service\": not a built-in service account")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\Networ\\x{212A}service\" from the pod: not a built-in service account")
 }
 
-# run-as-user-name.yaml:470 run-as-user-name/a dotted capital I is not an i to Windows
-test_241_run_as_user_name_a_dotted_capital_i_is_not_an_i_to_windows if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVİCE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# run-as-user-name.yaml:472 run-as-user-name/a dotted capital I is not an i to Windows
+test_317_run_as_user_name_a_dotted_capital_i_is_not_an_i_to_windows if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVİCE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
 	count_of(vs, "hostprocess-run-as-user-name") == 1
-	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "runs as \"NT AUTHORITY\\\\LOCAL SERV\\x{130}CE\": not a built-in service account")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\LOCAL SERV\\x{130}CE\" from the pod: not a built-in service account")
 }
 
-# run-as-user-name.yaml:478 run-as-user-name/local groups still allow the service accounts
-test_242_run_as_user_name_local_groups_still_allow_the_service_accounts if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworkService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
+# run-as-user-name.yaml:480 run-as-user-name/local groups still allow the service accounts
+test_318_run_as_user_name_local_groups_still_allow_the_service_accounts if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NetworkService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowedLocalGroups":["Administrators","hpc-users"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# run-as-user-name.yaml:483 run-as-user-name/a pod without HostProcess may use any name
-test_243_run_as_user_name_a_pod_without_hostprocess_may_use_any_name if {
+# run-as-user-name.yaml:485 run-as-user-name/a pod without HostProcess may use any name
+test_319_run_as_user_name_a_pod_without_hostprocess_may_use_any_name if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web","securityContext":{"windowsOptions":{"runAsUserName":"ContainerUser"}}}],"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
+# run-as-user-name.yaml:495 run-as-user-name/LOCAL  SERVICE with two spaces on a container is its own violation
+test_320_run_as_user_name_local_service_with_two_spaces_on_a_container_is_its_own_violation if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\Local  Service"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" runs as \"NT AUTHORITY\\\\Local  Service\": not a built-in")
+}
+
+# run-as-user-name.yaml:502 run-as-user-name/a tab between the words is not LOCAL SERVICE
+test_321_run_as_user_name_a_tab_between_the_words_is_not_local_service if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL\tSERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "not a built-in service account")
+}
+
+# run-as-user-name.yaml:509 run-as-user-name/a no-break space between the words is not NETWORK SERVICE
+test_322_run_as_user_name_a_no_break_space_between_the_words_is_not_network_service if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORK SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "not a built-in service account")
+}
+
+# run-as-user-name.yaml:516 run-as-user-name/NT AUTHORITY\localservice in lower case passes
+test_323_run_as_user_name_nt_authority_localservice_in_lower_case_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\localservice"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:521 run-as-user-name/NT AUTHORITY\NETWORKSERVICE passes
+test_324_run_as_user_name_nt_authority_networkservice_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\NETWORKSERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:526 run-as-user-name/LocalService without a domain is not recognised
+test_325_run_as_user_name_localservice_without_a_domain_is_not_recognised if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"LocalService"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"LocalService\" from the pod: not a built-in service account or an allowed local group")
+}
+
+# run-as-user-name.yaml:533 run-as-user-name/a space inside one word is not recognised
+test_326_run_as_user_name_a_space_inside_one_word_is_not_recognised if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCALSER VICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "not a built-in")
+}
+
+# run-as-user-name.yaml:540 run-as-user-name/nt authority\system on a container says capitals
+test_327_run_as_user_name_nt_authority_system_on_a_container_says_capitals if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"nt authority\\system"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.containers[0].securityContext.windowsOptions.runAsUserName", "runs as \"nt authority\\\\system\": write the domain NT AUTHORITY in capitals")
+}
+
+# run-as-user-name.yaml:547 run-as-user-name/grouping across lists with own names and inherited SYSTEM
+test_328_run_as_user_name_grouping_across_lists_with_own_names_and_inherited_system if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"node","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"own-ok","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"own-bad","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"ContainerUser"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/a:1","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/a:1","name":"install","resources":{"limits":{"cpu":1,"memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 2
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"node\", initContainers\\[0\\] \"install\", ephemeralContainers\\[0\\] \"debug\" inherit runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: ")
+	has(vs, "hostprocess-run-as-user-name", "spec.containers[2].securityContext.windowsOptions.runAsUserName", "^containers\\[2\\] \"own-bad\" runs as \"ContainerUser\"")
+}
+
+# run-as-user-name.yaml:565 run-as-user-name/containers without a name at either level are one violation
+test_329_run_as_user_name_containers_without_a_name_at_either_level_are_one_violation if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"b","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"named","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/a:1","name":"install","resources":{"limits":{"cpu":1,"memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\", containers\\[1\\] \"b\", initContainers\\[0\\] \"install\" are HostProcess containers without runAsUserName; set .* on the pod")
+}
+
+# run-as-user-name.yaml:578 run-as-user-name/systemImages allows SYSTEM for a matching image only
+test_330_run_as_user_name_systemimages_allows_system_for_a_matching_image_only if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"proxy","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"other","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[1\\] \"other\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\" from the pod: .*allowed: NT AUTHORITY\\\\LOCAL SERVICE, NT AUTHORITY\\\\NETWORK SERVICE, NT AUTHORITY\\\\SYSTEM for the images ghcr\\.io/kubernetes-csi/csi-proxy:\\*$")
+}
+
+# run-as-user-name.yaml:592 run-as-user-name/systemImages matching every inheriting image leaves nothing
+test_331_run_as_user_name_systemimages_matching_every_inheriting_image_leaves_nothing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"proxy","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:602 run-as-user-name/systemImages allows a container's own SYSTEM by its own image
+test_332_run_as_user_name_systemimages_allows_a_container_s_own_system_by_its_own_image if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"proxy","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"other","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.containers[1].securityContext.windowsOptions.runAsUserName", "^containers\\[1\\] \"other\" runs as \"NT AUTHORITY\\\\SYSTEM\"")
+}
+
+# run-as-user-name.yaml:615 run-as-user-name/systemImages never matches the empty image
+test_333_run_as_user_name_systemimages_never_matches_the_empty_image if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-run-as-user-name":{"systemImages":["*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed","hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-allowed") == 1
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-allowed", "spec.securityContext.windowsOptions.hostProcess", "not in allowedImages")
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "^containers\\[0\\] \"app\" inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\"")
+}
+
+# run-as-user-name.yaml:630 run-as-user-name/systemImages does not allow other names
+test_334_run_as_user_name_systemimages_does_not_allow_other_names if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"ContainerAdministrator"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "ContainerAdministrator")
+}
+
+# run-as-user-name.yaml:637 run-as-user-name/inherit-user annotation 'true' counts as set
+test_335_run_as_user_name_inherit_user_annotation_true_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:644 run-as-user-name/inherit-user annotation '1' counts as set
+test_336_run_as_user_name_inherit_user_annotation_1_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"1"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:651 run-as-user-name/inherit-user annotation 'yes' counts as set
+test_337_run_as_user_name_inherit_user_annotation_yes_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"yes"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:658 run-as-user-name/inherit-user annotation '' counts as set
+test_338_run_as_user_name_inherit_user_annotation_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":""},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:665 run-as-user-name/inherit-user annotation 'false' is a false spelling
+test_339_run_as_user_name_inherit_user_annotation_false_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"false"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:670 run-as-user-name/inherit-user annotation 'False' is a false spelling
+test_340_run_as_user_name_inherit_user_annotation_false_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"False"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:675 run-as-user-name/inherit-user annotation 'FALSE' is a false spelling
+test_341_run_as_user_name_inherit_user_annotation_false_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"FALSE"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:680 run-as-user-name/inherit-user annotation '0' is a false spelling
+test_342_run_as_user_name_inherit_user_annotation_0_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"0"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:685 run-as-user-name/inherit-user annotation 'f' is a false spelling
+test_343_run_as_user_name_inherit_user_annotation_f_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"f"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:690 run-as-user-name/inherit-user annotation 'F' is a false spelling
+test_344_run_as_user_name_inherit_user_annotation_f_is_a_false_spelling if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"F"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:695 run-as-user-name/inherit-user annotation 'fAlse' counts as set
+test_345_run_as_user_name_inherit_user_annotation_false_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"fAlse"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:702 run-as-user-name/inherit-user annotation 1 counts as set
+test_346_run_as_user_name_inherit_user_annotation_1_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":1},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:709 run-as-user-name/inherit-user annotation null counts as set
+test_347_run_as_user_name_inherit_user_annotation_null_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":null},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:716 run-as-user-name/inherit-user annotation false counts as set
+test_348_run_as_user_name_inherit_user_annotation_false_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":false},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:723 run-as-user-name/inherit-user annotation 'no' counts as set
+test_349_run_as_user_name_inherit_user_annotation_no_counts_as_set if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"no"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "^the pod annotation microsoft\\.com/hostprocess-inherit-user: .* runs every HostProcess container as the runtime's own account")
+}
+
+# run-as-user-name.yaml:730 run-as-user-name/inherit-user annotation key in another case is not the key
+test_350_run_as_user_name_inherit_user_annotation_key_in_another_case_is_not_the_key if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"Microsoft.com/HostProcess-Inherit-User":"true"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:735 run-as-user-name/inherit-user annotation is allowed with allowSystem
+test_351_run_as_user_name_inherit_user_annotation_is_allowed_with_allowsystem if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-run-as-user-name":{"allowSystem":true}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:740 run-as-user-name/inherit-user annotation is allowed when every HostProcess image is in systemImages
+test_352_run_as_user_name_inherit_user_annotation_is_allowed_when_every_hostprocess_image_is_in_systemimages if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:745 run-as-user-name/inherit-user annotation violates when one HostProcess image is not in systemImages
+test_353_run_as_user_name_inherit_user_annotation_violates_when_one_hostprocess_image_is_not_in_systemimages if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"containers":[{"image":"ghcr.io/kubernetes-csi/csi-proxy:v1.1","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*","ghcr.io/*"]},"hostprocess-run-as-user-name":{"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "hostprocess-inherit-user: \"true\"")
+}
+
+# run-as-user-name.yaml:752 run-as-user-name/inherit-user annotation on a pod without HostProcess is nothing
+test_354_run_as_user_name_inherit_user_annotation_on_a_pod_without_hostprocess_is_nothing if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"web"},"spec":{"containers":[{"image":"nginx","name":"web"}]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:756 run-as-user-name/inherit-user annotation beside SYSTEM is a second violation
+test_355_run_as_user_name_inherit_user_annotation_beside_system_is_a_second_violation if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 2
+	has(vs, "hostprocess-run-as-user-name", "spec.securityContext.windowsOptions.runAsUserName", "inherits runAsUserName \"NT AUTHORITY\\\\SYSTEM\"")
+	has(vs, "hostprocess-run-as-user-name", "metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "hostprocess-inherit-user")
+}
+
+# run-as-user-name.yaml:764 run-as-user-name/inherit-user annotation on a DaemonSet template
+test_356_run_as_user_name_inherit_user_annotation_on_a_daemonset_template if {
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-run-as-user-name"}]) == 0
+	count_of(vs, "hostprocess-run-as-user-name") == 1
+	has(vs, "hostprocess-run-as-user-name", "spec.template.metadata.annotations[\"microsoft.com/hostprocess-inherit-user\"]", "hostprocess-inherit-user")
+}
+
+# run-as-user-name.yaml:777 run-as-user-name/inherit-user annotation on the workload metadata only is not the pod's
+test_357_run_as_user_name_inherit_user_annotation_on_the_workload_metadata_only_is_not_the_pod_s if {
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"annotations":{"microsoft.com/hostprocess-inherit-user":"true"},"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# run-as-user-name.yaml:788 run-as-user-name/annotations a list are no annotations
+test_358_run_as_user_name_annotations_a_list_are_no_annotations if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":["microsoft.com/hostprocess-inherit-user"],"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
 # smoke.yaml:2 smoke pod-level hostProcess
-test_244_smoke_pod_level_hostprocess if {
+test_359_smoke_pod_level_hostprocess if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"image":"app:1","name":"app","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-allowed"}]) == 0
 	count_of(vs, "hostprocess-allowed") == 1
@@ -1877,38 +2660,38 @@ test_244_smoke_pod_level_hostprocess if {
 }
 
 # uniform-containers.yaml:6 uniform/pod-level true inherited by every list passes
-test_245_uniform_pod_level_true_inherited_by_every_list_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+test_360_uniform_pod_level_true_inherited_by_every_list_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:24 uniform/container false overrides pod true
-test_246_uniform_container_false_overrides_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:25 uniform/container false overrides pod true
+test_361_uniform_container_false_overrides_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not a HostProcess container in a HostProcess pod")
 }
 
-# uniform-containers.yaml:34 uniform/init container false overrides pod true
-test_247_uniform_init_container_false_overrides_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:35 uniform/init container false overrides pod true
+test_362_uniform_init_container_false_overrides_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.initContainers[0].securityContext.windowsOptions.hostProcess", "^initContainers\\[0\\] \"setup\" is not a HostProcess container")
 }
 
-# uniform-containers.yaml:44 uniform/ephemeral container false overrides pod true
-test_248_uniform_ephemeral_container_false_overrides_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:45 uniform/ephemeral container false overrides pod true
+test_363_uniform_ephemeral_container_false_overrides_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess", "^ephemeralContainers\\[0\\] \"debug\" is not a HostProcess container")
 }
 
-# uniform-containers.yaml:54 uniform/one opt-out in every list gives three violations
-test_249_uniform_one_opt_out_in_every_list_gives_three_violations if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}},{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"copy","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:55 uniform/one opt-out in every list gives three violations
+test_364_uniform_one_opt_out_in_every_list_gives_three_violations if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":false}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}},{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"copy","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 3
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not")
@@ -1916,194 +2699,292 @@ test_249_uniform_one_opt_out_in_every_list_gives_three_violations if {
 	has(vs, "hostprocess-uniform-containers", "spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess", "^ephemeralContainers\\[0\\] \"debug\" is not")
 }
 
-# uniform-containers.yaml:69 uniform/container-level true beside an unset container
-test_250_uniform_container_level_true_beside_an_unset_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:70 uniform/container-level true beside an unset container
+test_365_uniform_container_level_true_beside_an_unset_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not a HostProcess container")
 }
 
-# uniform-containers.yaml:83 uniform/container-level true with an unset init container
-test_251_uniform_container_level_true_with_an_unset_init_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:85 uniform/container-level true with an unset init container
+test_366_uniform_container_level_true_with_an_unset_init_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.initContainers[0].securityContext.windowsOptions.hostProcess", "^initContainers\\[0\\] \"setup\" is not a HostProcess container")
 }
 
-# uniform-containers.yaml:93 uniform/container-level true with an unset ephemeral container
-test_252_uniform_container_level_true_with_an_unset_ephemeral_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:95 uniform/container-level true with an unset ephemeral container
+test_367_uniform_container_level_true_with_an_unset_ephemeral_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.ephemeralContainers[0].securityContext.windowsOptions.hostProcess", "^ephemeralContainers\\[0\\] \"debug\" is not a HostProcess container")
 }
 
-# uniform-containers.yaml:103 uniform/only an ephemeral HostProcess container flags every other container
-test_253_uniform_only_an_ephemeral_hostprocess_container_flags_every_other_container if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:105 uniform/only an ephemeral HostProcess container flags every other container
+test_368_uniform_only_an_ephemeral_hostprocess_container_flags_every_other_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 2
 	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" is not")
 	has(vs, "hostprocess-uniform-containers", "spec.initContainers[0].securityContext.windowsOptions.hostProcess", "^initContainers\\[0\\] \"setup\" is not")
 }
 
-# uniform-containers.yaml:117 uniform/every container true on itself passes
-test_254_uniform_every_container_true_on_itself_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:119 uniform/every container true on itself passes
+test_369_uniform_every_container_true_on_itself_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"logger","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug","securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:128 uniform/container true overrides pod false
-test_255_uniform_container_true_overrides_pod_false if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+# uniform-containers.yaml:130 uniform/container true against pod false must be identical
+test_370_uniform_container_true_against_pod_false_must_be_identical if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
+	count_of(vs, "hostprocess-uniform-containers") == 1
+	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets hostProcess: true but the pod sets hostProcess: false; the pod-level and container values must be identical$")
 }
 
-# uniform-containers.yaml:138 uniform/pod false is inherited by an unset container beside a HostProcess one
-test_256_uniform_pod_false_is_inherited_by_an_unset_container_beside_a_hostprocess_one if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:142 uniform/pod false is inherited by an unset container beside a HostProcess one
+test_371_uniform_pod_false_is_inherited_by_an_unset_container_beside_a_hostprocess_one if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
+	count_of(vs, "hostprocess-uniform-containers") == 2
+	has(vs, "hostprocess-uniform-containers", "spec.containers[0].securityContext.windowsOptions.hostProcess", "^containers\\[0\\] \"app\" sets hostProcess: true but the pod sets hostProcess: false; .*must be identical")
+	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not")
+}
+
+# uniform-containers.yaml:155 uniform/string "true" on a container does not make it HostProcess
+test_372_uniform_string_true_on_a_container_does_not_make_it_hostprocess if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":"true"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not")
 }
 
-# uniform-containers.yaml:150 uniform/string "true" on a container does not make it HostProcess
-test_257_uniform_string_true_on_a_container_does_not_make_it_hostprocess if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":"true"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
-	count_of(vs, "hostprocess-uniform-containers") == 1
-	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"sidecar\" is not")
-}
-
-# uniform-containers.yaml:159 uniform/container hostProcess null inherits pod true
-test_258_uniform_container_hostprocess_null_inherits_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":null}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:164 uniform/container hostProcess null inherits pod true
+test_373_uniform_container_hostprocess_null_inherits_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":null}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:166 uniform/container hostProcess string "false" inherits pod true
-test_259_uniform_container_hostprocess_string_false_inherits_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":"false"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:171 uniform/container hostProcess string "false" inherits pod true
+test_374_uniform_container_hostprocess_string_false_inherits_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":"false"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:173 uniform/container hostProcess 0 inherits pod true
-test_260_uniform_container_hostprocess_0_inherits_pod_true if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":0}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:178 uniform/container hostProcess 0 inherits pod true
+test_375_uniform_container_hostprocess_0_inherits_pod_true if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":0}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:180 uniform/a pod with no HostProcess container may mix false and unset
-test_261_uniform_a_pod_with_no_hostprocess_container_may_mix_false_and_unset if {
+# uniform-containers.yaml:185 uniform/a pod with no HostProcess container may mix false and unset
+test_376_uniform_a_pod_with_no_hostprocess_container_may_mix_false_and_unset if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"sidecar","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":false}}}],"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"securityContext":{"windowsOptions":{"hostProcess":false}}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# uniform-containers.yaml:189 uniform/an ordinary container in a HostProcess pod is judged by no other hardening rule
-test_262_uniform_an_ordinary_container_in_a_hostprocess_pod_is_judged_by_no_other_hardening_rule if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"plain","securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# uniform-containers.yaml:194 uniform/an ordinary container in a HostProcess pod is judged by no other hardening rule
+test_377_uniform_an_ordinary_container_in_a_hostprocess_pod_is_judged_by_no_other_hardening_rule if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}},{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"plain","securityContext":{"runAsNonRoot":true,"windowsOptions":{"hostProcess":false,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}],"ephemeralContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"debug"}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/windows/nanoserver:ltsc2022","name":"setup","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-uniform-containers"}]) == 0
 	count_of(vs, "hostprocess-uniform-containers") == 1
 	has(vs, "hostprocess-uniform-containers", "spec.containers[1].securityContext.windowsOptions.hostProcess", "^containers\\[1\\] \"plain\" is not a HostProcess container")
 }
 
-# volume-mounts.yaml:5 volume-mounts/hostPath type Socket violates
-test_263_volume_mounts_hostpath_type_socket_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:8 volume-mounts/hostPath type Socket violates
+test_378_volume_mounts_hostpath_type_socket_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"containerd\" mounts a Unix domain socket \\(type: Socket\\) from the host, which a HostProcess container cannot mount")
 }
 
-# volume-mounts.yaml:24 volume-mounts/docker_engine named pipe with backslashes violates
-test_264_volume_mounts_docker_engine_named_pipe_with_backslashes_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:31 volume-mounts/docker_engine named pipe with backslashes violates
+test_379_volume_mounts_docker_engine_named_pipe_with_backslashes_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"docker\" mounts a named pipe from the host")
 }
 
-# volume-mounts.yaml:31 volume-mounts/named pipe with forward slashes violates
-test_265_volume_mounts_named_pipe_with_forward_slashes_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./pipe/x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:38 volume-mounts/named pipe with forward slashes violates
+test_380_volume_mounts_named_pipe_with_forward_slashes_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./pipe/x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
 }
 
-# volume-mounts.yaml:38 volume-mounts/upper-case PIPE violates
-test_266_volume_mounts_upper_case_pipe_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\PIPE\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:45 volume-mounts/upper-case PIPE violates
+test_381_volume_mounts_upper_case_pipe_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\PIPE\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
 }
 
-# volume-mounts.yaml:45 volume-mounts/mixed-case forward-slash pipe violates
-test_267_volume_mounts_mixed_case_forward_slash_pipe_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./Pipe/containerd-containerd","type":""},"name":"containerd"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:52 volume-mounts/mixed-case forward-slash pipe violates
+test_382_volume_mounts_mixed_case_forward_slash_pipe_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./Pipe/containerd-containerd","type":""},"name":"containerd"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"containerd\" mounts a named pipe")
 }
 
-# volume-mounts.yaml:52 volume-mounts/named pipe with another hostPath type violates
-test_268_volume_mounts_named_pipe_with_another_hostpath_type_violates if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x","type":"FileOrCreate"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:59 volume-mounts/named pipe with another hostPath type violates
+test_383_volume_mounts_named_pipe_with_another_hostpath_type_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x","type":"FileOrCreate"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "mounts a named pipe")
 }
 
-# volume-mounts.yaml:59 volume-mounts/a Socket at a pipe path is one violation
-test_269_volume_mounts_a_socket_at_a_pipe_path_is_one_violation if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x","type":"Socket"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:66 volume-mounts/a Socket at a pipe path is one violation
+test_384_volume_mounts_a_socket_at_a_pipe_path_is_one_violation if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x","type":"Socket"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts ")
 }
 
-# volume-mounts.yaml:66 volume-mounts/a normal Windows hostPath passes
-test_270_volume_mounts_a_normal_windows_hostpath_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:73 volume-mounts/a normal Windows hostPath passes
+test_385_volume_mounts_a_normal_windows_hostpath_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:71 volume-mounts/a hostPath directory named like a socket passes
-test_271_volume_mounts_a_hostpath_directory_named_like_a_socket_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/var/run","type":"Directory"},"name":"run"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:78 volume-mounts/a hostPath directory named like a socket passes
+test_386_volume_mounts_a_hostpath_directory_named_like_a_socket_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/var/run","type":"Directory"},"name":"run"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:76 volume-mounts/the pipe root without a trailing separator passes
-test_272_volume_mounts_the_pipe_root_without_a_trailing_separator_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe"},"name":"pipes"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:83 volume-mounts/pipe root \\.\pipe without a trailing separator passes
+test_387_volume_mounts_pipe_root_pipe_without_a_trailing_separator_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe"},"name":"pipes"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:81 volume-mounts/a pipe prefix in the middle of a path passes
-test_273_volume_mounts_a_pipe_prefix_in_the_middle_of_a_path_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\\\.\\pipe\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:88 volume-mounts/a pipe prefix in the middle of a path passes
+test_388_volume_mounts_a_pipe_prefix_in_the_middle_of_a_path_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\\\.\\pipe\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:86 volume-mounts/a path mixing the two pipe spellings passes
-test_274_volume_mounts_a_path_mixing_the_two_pipe_spellings_passes if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\./pipe/x"},"name":"x"},{"hostPath":{"path":"//.\\pipe\\y"},"name":"y"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:93 volume-mounts/pipe paths mixing the separators violate
+test_389_volume_mounts_pipe_paths_mixing_the_separators_violate if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\./pipe/x"},"name":"x"},{"hostPath":{"path":"//.\\pipe\\y"},"name":"y"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 2
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[1].hostPath", "^volumes\\[1\\] \"y\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:101 volume-mounts/pipe \\.\PIPE/x mixing case and separators violates
+test_390_volume_mounts_pipe_pipe_x_mixing_case_and_separators_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\PIPE/x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:108 volume-mounts/pipe on a named host \\localhost\pipe\x violates
+test_391_volume_mounts_pipe_on_a_named_host_localhost_pipe_x_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\localhost\\pipe\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:115 volume-mounts/pipe //./PIPE\x violates
+test_392_volume_mounts_pipe_pipe_x_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./PIPE\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"x\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:122 volume-mounts/pipe with an empty host name passes
+test_393_volume_mounts_pipe_with_an_empty_host_name_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\\\pipe\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:91 volume-mounts/non-hostPath volumes pass
-test_275_volume_mounts_non_hostpath_volumes_pass if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"emptyDir":{},"name":"scratch"},{"configMap":{"name":"kube-proxy"},"name":"config"},{"name":"token","projected":{"sources":[{"serviceAccountToken":{"path":"token"}}]}}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:127 volume-mounts/pipes\ is not pipe\ and passes
+test_394_volume_mounts_pipes_is_not_pipe_and_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipes\\x"},"name":"x"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:103 volume-mounts/each offending volume is one violation
-test_276_volume_mounts_each_offending_volume_is_one_violation if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"},{"emptyDir":{},"name":"scratch"},{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"},{"hostPath":{"path":"//./pipe/containerd-containerd"},"name":"npipe"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:132 volume-mounts/a path ending in .sock is a socket
+test_395_volume_mounts_a_path_ending_in_sock_is_a_socket if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\run\\containerd\\containerd.sock"},"name":"y"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"y\" mounts a Unix domain socket \\(a path ending in \\.sock\\)")
+}
+
+# volume-mounts.yaml:139 volume-mounts/a path ending in .SOCK is a socket
+test_396_volume_mounts_a_path_ending_in_sock_is_a_socket if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/var/run/Docker.SOCK","type":"File"},"name":"y"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"y\" mounts a Unix domain socket")
+}
+
+# volume-mounts.yaml:146 volume-mounts/a path with .sock inside passes
+test_397_volume_mounts_a_path_with_sock_inside_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/var/run/docker.sock.d","type":"Directory"},"name":"y"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# volume-mounts.yaml:151 volume-mounts/an unmounted pipe volume passes
+test_398_volume_mounts_an_unmounted_pipe_volume_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"unmounted"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# volume-mounts.yaml:156 volume-mounts/an unmounted socket volume passes
+test_399_volume_mounts_an_unmounted_socket_volume_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"unmounted"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# volume-mounts.yaml:161 volume-mounts/a pipe mounted only by an init container violates
+test_400_volume_mounts_a_pipe_mounted_only_by_an_init_container_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"initContainers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"setup","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\i","name":"init-only"}]}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x"},"name":"init-only"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"init-only\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:173 volume-mounts/a pipe mounted only by an ephemeral container violates
+test_401_volume_mounts_a_pipe_mounted_only_by_an_ephemeral_container_violates if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"ephemeralContainers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"debug","volumeMounts":[{"mountPath":"C:\\e","name":"debug-only"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"//./pipe/x"},"name":"debug-only"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
+	count_of(vs, "hostprocess-volume-mounts") == 1
+	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"debug-only\" mounts a named pipe")
+}
+
+# volume-mounts.yaml:185 volume-mounts/a mount whose name differs in case does not mount the volume
+test_402_volume_mounts_a_mount_whose_name_differs_in_case_does_not_mount_the_volume if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\d","name":"Docker"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# volume-mounts.yaml:195 volume-mounts/non-hostPath volumes pass
+test_403_volume_mounts_non_hostpath_volumes_pass if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"emptyDir":{},"name":"scratch"},{"configMap":{"name":"kube-proxy"},"name":"config"},{"name":"token","projected":{"sources":[{"serviceAccountToken":{"path":"token"}}]}}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# volume-mounts.yaml:207 volume-mounts/each offending volume is one violation
+test_404_volume_mounts_each_offending_volume_is_one_violation if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"},{"emptyDir":{},"name":"scratch"},{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"},{"hostPath":{"path":"//./pipe/containerd-containerd"},"name":"npipe"},{"hostPath":{"path":"//./pipe/z"},"name":"unmounted"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 3
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[1].hostPath", "^volumes\\[1\\] \"docker\" mounts a named pipe")
@@ -2111,262 +2992,474 @@ test_276_volume_mounts_each_offending_volume_is_one_violation if {
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[4].hostPath", "^volumes\\[4\\] \"npipe\" mounts a named pipe")
 }
 
-# volume-mounts.yaml:116 volume-mounts/a volume without a name is labelled empty
-test_277_volume_mounts_a_volume_without_a_name_is_labelled_empty if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x"}}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
-	count_of(vs, "hostprocess-volume-mounts") == 1
-	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"\" mounts a named pipe")
+# volume-mounts.yaml:220 volume-mounts/a volume without a name is mounted by no container
+test_405_volume_mounts_a_volume_without_a_name_is_mounted_by_no_container if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\x"}}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:123 volume-mounts/container-level HostProcess pod is judged
-test_278_volume_mounts_container_level_hostprocess_pod_is_judged if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:225 volume-mounts/container-level HostProcess pod is judged
+test_406_volume_mounts_container_level_hostprocess_pod_is_judged if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}},"volumeMounts":[{"mountPath":"C:\\d","name":"docker"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.volumes[0].hostPath", "^volumes\\[0\\] \"docker\" mounts a named pipe")
 }
 
-# volume-mounts.yaml:137 volume-mounts/sockets and pipes in a pod without HostProcess pass
-test_279_volume_mounts_sockets_and_pipes_in_a_pod_without_hostprocess_pass if {
-	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web","volumeMounts":[{"mountPath":"\\\\.\\pipe\\docker_engine","name":"docker"}]}],"os":{"name":"windows"},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"},{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"},{"hostPath":{"path":"//./pipe/y"},"name":"y"}]}}
+# volume-mounts.yaml:240 volume-mounts/sockets and pipes in a pod without HostProcess pass
+test_407_volume_mounts_sockets_and_pipes_in_a_pod_without_hostprocess_pass if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web","volumeMounts":[{"mountPath":"\\\\.\\pipe\\docker_engine","name":"docker"},{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\y","name":"y"}]}],"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"volumes":[{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"},{"hostPath":{"path":"/run/containerd/containerd.sock","type":"Socket"},"name":"containerd"},{"hostPath":{"path":"//./pipe/y"},"name":"y"}]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# volume-mounts.yaml:148 volume-mounts/DaemonSet with a pipe volume
-test_280_volume_mounts_daemonset_with_a_pipe_volume if {
-	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+# volume-mounts.yaml:252 volume-mounts/DaemonSet with a pipe volume
+test_408_volume_mounts_daemonset_with_a_pipe_volume if {
+	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"volumeMounts":[{"mountPath":"C:\\c","name":"containerd"},{"mountPath":"C:\\d","name":"docker"},{"mountPath":"C:\\x","name":"x"},{"mountPath":"C:\\y","name":"y"},{"mountPath":"C:\\n","name":"npipe"},{"mountPath":"C:\\p","name":"pipes"},{"mountPath":"C:\\l","name":"logs"},{"mountPath":"C:\\r","name":"run"},{"mountPath":"C:\\s","name":"scratch"}]}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}},"volumes":[{"hostPath":{"path":"C:\\var\\log","type":"DirectoryOrCreate"},"name":"logs"},{"hostPath":{"path":"\\\\.\\pipe\\docker_engine"},"name":"docker"}]}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-volume-mounts"}]) == 0
 	count_of(vs, "hostprocess-volume-mounts") == 1
 	has(vs, "hostprocess-volume-mounts", "spec.template.spec.volumes[1].hostPath", "^volumes\\[1\\] \"docker\" mounts a named pipe")
 }
 
-# windows-node.yaml:8 windows-node/nothing places the pod on Windows
-test_281_windows_node_nothing_places_the_pod_on_windows if {
+# windows-node.yaml:11 windows-node/nothing places the pod on Windows
+test_409_windows_node_nothing_places_the_pod_on_windows if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "a HostProcess pod must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "a HostProcess pod must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:24 windows-node/os.name windows passes
-test_282_windows_node_os_name_windows_passes if {
+# windows-node.yaml:27 windows-node/os.name windows alone does not place the pod
+test_410_windows_node_os_name_windows_alone_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod \\(the scheduler ignores it\\); add the nodeSelector")
 }
 
-# windows-node.yaml:29 windows-node/nodeSelector windows passes
-test_283_windows_node_nodeselector_windows_passes if {
+# windows-node.yaml:34 windows-node/nodeSelector windows passes
+test_411_windows_node_nodeselector_windows_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:34 windows-node/nodeSelector windows among other labels passes
-test_284_windows_node_nodeselector_windows_among_other_labels_passes if {
+# windows-node.yaml:39 windows-node/nodeSelector windows among other labels passes
+test_412_windows_node_nodeselector_windows_among_other_labels_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/arch":"amd64","kubernetes.io/os":"windows","node.kubernetes.io/windows-build":"10.0.20348"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:39 windows-node/nodeSelector without kubernetes.io/os violates
-test_285_windows_node_nodeselector_without_kubernetes_io_os_violates if {
+# windows-node.yaml:44 windows-node/nodeSelector without kubernetes.io/os violates
+test_413_windows_node_nodeselector_without_kubernetes_io_os_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/arch":"amd64"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:46 windows-node/nodeSelector with the deprecated beta label does not count
-test_286_windows_node_nodeselector_with_the_deprecated_beta_label_does_not_count if {
+# windows-node.yaml:51 windows-node/nodeSelector with the deprecated beta label places the pod
+test_414_windows_node_nodeselector_with_the_deprecated_beta_label_places_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
-	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:53 windows-node/required affinity with one windows term passes
-test_287_windows_node_required_affinity_with_one_windows_term_passes if {
+# windows-node.yaml:56 windows-node/required affinity with one windows term passes
+test_415_windows_node_required_affinity_with_one_windows_term_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:62 windows-node/required affinity with every term windows passes
-test_288_windows_node_required_affinity_with_every_term_windows_passes if {
+# windows-node.yaml:65 windows-node/required affinity with every term windows passes
+test_416_windows_node_required_affinity_with_every_term_windows_passes if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]},{"matchExpressions":[{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]},{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:78 windows-node/required affinity with one term not windows violates
-test_289_windows_node_required_affinity_with_one_term_not_windows_violates if {
+# windows-node.yaml:81 windows-node/required affinity with one term not windows violates
+test_417_windows_node_required_affinity_with_one_term_not_windows_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]},{"matchExpressions":[{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:94 windows-node/required affinity values windows and linux violates
-test_290_windows_node_required_affinity_values_windows_and_linux_violates if {
+# windows-node.yaml:97 windows-node/required affinity values windows and linux violates
+test_418_windows_node_required_affinity_values_windows_and_linux_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows","linux"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:105 windows-node/required affinity operator NotIn linux violates
-test_291_windows_node_required_affinity_operator_notin_linux_violates if {
+# windows-node.yaml:108 windows-node/required affinity operator NotIn linux places the pod
+test_419_windows_node_required_affinity_operator_notin_linux_places_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"NotIn","values":["linux"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
-	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:116 windows-node/required affinity with empty terms violates
-test_292_windows_node_required_affinity_with_empty_terms_violates if {
+# windows-node.yaml:117 windows-node/required affinity with empty terms violates
+test_420_windows_node_required_affinity_with_empty_terms_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:127 windows-node/required affinity values Windows capitalised violates
-test_293_windows_node_required_affinity_values_windows_capitalised_violates if {
+# windows-node.yaml:128 windows-node/required affinity values Windows capitalised violates
+test_421_windows_node_required_affinity_values_windows_capitalised_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["Windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:138 windows-node/required affinity on matchFields only violates
-test_294_windows_node_required_affinity_on_matchfields_only_violates if {
+# windows-node.yaml:139 windows-node/required affinity on matchFields only violates
+test_422_windows_node_required_affinity_on_matchfields_only_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchFields":[{"key":"metadata.name","operator":"In","values":["win-node-1"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:149 windows-node/preferred affinity windows does not place the pod
-test_295_windows_node_preferred_affinity_windows_does_not_place_the_pod if {
+# windows-node.yaml:150 windows-node/preferred affinity windows does not place the pod
+test_423_windows_node_preferred_affinity_windows_does_not_place_the_pod if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"preference":{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]},"weight":100}]}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.os.name", "must be placed on Windows nodes")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
 }
 
-# windows-node.yaml:160 windows-node/os.name Windows capitalised names another OS
-test_296_windows_node_os_name_windows_capitalised_names_another_os if {
+# windows-node.yaml:161 windows-node/os.name Windows capitalised names another OS
+test_424_windows_node_os_name_windows_capitalised_names_another_os if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"Windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "must run on Windows, but os\\.name is \"Windows\"")
 }
 
-# windows-node.yaml:167 windows-node/os.name linux violates
-test_297_windows_node_os_name_linux_violates if {
+# windows-node.yaml:168 windows-node/os.name linux violates
+test_425_windows_node_os_name_linux_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "must run on Windows, but os\\.name is \"linux\"")
 }
 
-# windows-node.yaml:174 windows-node/nodeSelector Windows capitalised names another OS
-test_298_windows_node_nodeselector_windows_capitalised_names_another_os if {
+# windows-node.yaml:175 windows-node/nodeSelector Windows capitalised names another OS
+test_426_windows_node_nodeselector_windows_capitalised_names_another_os if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"Windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "must run on Windows, but nodeSelector kubernetes\\.io/os is \"Windows\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must run on Windows, but nodeSelector kubernetes\\.io/os is \"Windows\"")
 }
 
-# windows-node.yaml:181 windows-node/nodeSelector linux violates
-test_299_windows_node_nodeselector_linux_violates if {
+# windows-node.yaml:182 windows-node/nodeSelector linux violates
+test_427_windows_node_nodeselector_linux_violates if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
 }
 
-# windows-node.yaml:188 windows-node/os.name linux contradicts nodeSelector windows
-test_300_windows_node_os_name_linux_contradicts_nodeselector_windows if {
+# windows-node.yaml:189 windows-node/os.name linux contradicts nodeSelector windows
+test_428_windows_node_os_name_linux_contradicts_nodeselector_windows if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }
 
-# windows-node.yaml:195 windows-node/nodeSelector linux contradicts os.name windows
-test_301_windows_node_nodeselector_linux_contradicts_os_name_windows if {
+# windows-node.yaml:196 windows-node/nodeSelector linux contradicts os.name windows
+test_429_windows_node_nodeselector_linux_contradicts_os_name_windows if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
 }
 
-# windows-node.yaml:202 windows-node/an empty nodeSelector os value names another OS
-test_302_windows_node_an_empty_nodeselector_os_value_names_another_os if {
+# windows-node.yaml:203 windows-node/an empty nodeSelector os value names another OS
+test_430_windows_node_an_empty_nodeselector_os_value_names_another_os if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":""},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"\"")
 }
 
-# windows-node.yaml:209 windows-node/nodeSelector null does not hide os.name windows
-test_303_windows_node_nodeselector_null_does_not_hide_os_name_windows if {
+# windows-node.yaml:210 windows-node/nodeSelector null with os.name windows alone is not placed
+test_431_windows_node_nodeselector_null_with_os_name_windows_alone_is_not_placed if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":null,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod.*add the nodeSelector")
 }
 
-# windows-node.yaml:214 windows-node/os.name and nodeSelector both linux is one violation
-test_304_windows_node_os_name_and_nodeselector_both_linux_is_one_violation if {
+# windows-node.yaml:217 windows-node/os.name and nodeSelector both linux is one violation
+test_432_windows_node_os_name_and_nodeselector_both_linux_is_one_violation if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }
 
-# windows-node.yaml:221 windows-node/nodeSelector linux contradicts a windows affinity
-test_305_windows_node_nodeselector_linux_contradicts_a_windows_affinity if {
+# windows-node.yaml:224 windows-node/nodeSelector linux contradicts a windows affinity
+test_433_windows_node_nodeselector_linux_contradicts_a_windows_affinity if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
 }
 
-# windows-node.yaml:233 windows-node/os.name linux contradicts a windows affinity
-test_306_windows_node_os_name_linux_contradicts_a_windows_affinity if {
+# windows-node.yaml:236 windows-node/os.name linux contradicts a windows affinity
+test_434_windows_node_os_name_linux_contradicts_a_windows_affinity if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
 	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }
 
-# windows-node.yaml:245 windows-node/os.name windows with a non-windows affinity passes
-test_307_windows_node_os_name_windows_with_a_non_windows_affinity_passes if {
+# windows-node.yaml:248 windows-node/os.name windows with a non-windows affinity is not placed
+test_435_windows_node_os_name_windows_with_a_non_windows_affinity_is_not_placed if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod \\(the scheduler ignores it\\); add the nodeSelector")
 }
 
-# windows-node.yaml:255 windows-node/a required affinity for linux does not contradict os.name windows
-test_308_windows_node_a_required_affinity_for_linux_does_not_contradict_os_name_windows if {
+# windows-node.yaml:260 windows-node/a required affinity for linux is not another OS named, only no placement
+test_436_windows_node_a_required_affinity_for_linux_is_not_another_os_named_only_no_placement if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["linux"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
-	count([v | some v in vs; not v.details.rule in {null}]) == 0
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod \\(the scheduler ignores it\\); add the nodeSelector")
 }
 
-# windows-node.yaml:265 windows-node/container-level HostProcess pod must be placed too
-test_309_windows_node_container_level_hostprocess_pod_must_be_placed_too if {
+# windows-node.yaml:272 windows-node/container-level HostProcess pod must be placed too
+test_437_windows_node_container_level_hostprocess_pod_must_be_placed_too if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}},"securityContext":{"windowsOptions":{"hostProcess":true}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
 }
 
-# windows-node.yaml:278 windows-node/a pod without HostProcess may run on linux
-test_310_windows_node_a_pod_without_hostprocess_may_run_on_linux if {
+# windows-node.yaml:285 windows-node/a pod without HostProcess may run on linux
+test_438_windows_node_a_pod_without_hostprocess_may_run_on_linux if {
 	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"image":"docker.io/library/nginx:1.25","name":"web"}],"nodeSelector":{"kubernetes.io/os":"linux"},"os":{"name":"linux"}}}
 	count([v | some v in vs; not v.details.rule in {null}]) == 0
 }
 
-# windows-node.yaml:289 windows-node/StatefulSet on linux
-test_311_windows_node_statefulset_on_linux if {
+# windows-node.yaml:296 windows-node/StatefulSet on linux
+test_439_windows_node_statefulset_on_linux if {
 	vs := main.violation with input as {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"hp"},"spec":{"selector":{"matchLabels":{"app":"hp"}},"serviceName":"hp","template":{"metadata":{"labels":{"app":"hp"}},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
 	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
 	count_of(vs, "hostprocess-windows-node") == 1
-	has(vs, "hostprocess-windows-node", "spec.template.spec.nodeSelector['kubernetes.io/os']", "nodeSelector kubernetes\\.io/os is \"linux\"")
+	has(vs, "hostprocess-windows-node", "spec.template.spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
+}
+
+# windows-node.yaml:312 windows-node/nodeSelector "windows " with a trailing space names another OS
+test_440_windows_node_nodeselector_windows_with_a_trailing_space_names_another_os if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows "},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"windows \"")
+}
+
+# windows-node.yaml:319 windows-node/beta nodeSelector linux names another OS
+test_441_windows_node_beta_nodeselector_linux_names_another_os if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"beta.kubernetes.io/os\"]", "must run on Windows, but nodeSelector beta\\.kubernetes\\.io/os is \"linux\"")
+}
+
+# windows-node.yaml:326 windows-node/beta nodeSelector Windows capitalised names another OS
+test_442_windows_node_beta_nodeselector_windows_capitalised_names_another_os if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"Windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"beta.kubernetes.io/os\"]", "beta\\.kubernetes\\.io/os is \"Windows\"")
+}
+
+# windows-node.yaml:333 windows-node/beta nodeSelector linux contradicts nodeSelector windows
+test_443_windows_node_beta_nodeselector_linux_contradicts_nodeselector_windows if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"linux","kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"beta.kubernetes.io/os\"]", "beta\\.kubernetes\\.io/os is \"linux\"")
+}
+
+# windows-node.yaml:340 windows-node/nodeSelector linux is reported before beta nodeSelector linux
+test_444_windows_node_nodeselector_linux_is_reported_before_beta_nodeselector_linux if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"linux","kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
+}
+
+# windows-node.yaml:347 windows-node/nodeSelector linux contradicts beta nodeSelector windows
+test_445_windows_node_nodeselector_linux_contradicts_beta_nodeselector_windows if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"beta.kubernetes.io/os":"windows","kubernetes.io/os":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "nodeSelector kubernetes\\.io/os is \"linux\"")
+}
+
+# windows-node.yaml:354 windows-node/nodeSelector windows-build places the pod
+test_446_windows_node_nodeselector_windows_build_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"node.kubernetes.io/windows-build":"10.0.20348"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:359 windows-node/nodeSelector windows-build empty does not place the pod
+test_447_windows_node_nodeselector_windows_build_empty_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"node.kubernetes.io/windows-build":""},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes: set nodeSelector")
+}
+
+# windows-node.yaml:366 windows-node/nodeSelector windows-build a number does not place the pod
+test_448_windows_node_nodeselector_windows_build_a_number_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"node.kubernetes.io/windows-build":10},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:373 windows-node/nodeSelector windows-build with os.name windows passes
+test_449_windows_node_nodeselector_windows_build_with_os_name_windows_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"node.kubernetes.io/windows-build":"10.0.17763"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:378 windows-node/os.name windows and nodeSelector windows pass
+test_450_windows_node_os_name_windows_and_nodeselector_windows_pass if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:383 windows-node/required affinity NotIn linux and darwin places the pod
+test_451_windows_node_required_affinity_notin_linux_and_darwin_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"NotIn","values":["linux","darwin"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:388 windows-node/required affinity NotIn darwin does not place the pod
+test_452_windows_node_required_affinity_notin_darwin_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"NotIn","values":["darwin"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:395 windows-node/required affinity NotIn Linux capitalised does not place the pod
+test_453_windows_node_required_affinity_notin_linux_capitalised_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"NotIn","values":["Linux"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:402 windows-node/required affinity on the beta os key In windows places the pod
+test_454_windows_node_required_affinity_on_the_beta_os_key_in_windows_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"beta.kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:407 windows-node/required affinity on the beta os key NotIn linux places the pod
+test_455_windows_node_required_affinity_on_the_beta_os_key_notin_linux_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"beta.kubernetes.io/os","operator":"NotIn","values":["linux"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:412 windows-node/required affinity Exists on the os key does not place the pod
+test_456_windows_node_required_affinity_exists_on_the_os_key_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"Exists"}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:419 windows-node/required affinity windows-build Exists places the pod
+test_457_windows_node_required_affinity_windows_build_exists_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"node.kubernetes.io/windows-build","operator":"Exists"}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:424 windows-node/required affinity windows-build In one build places the pod
+test_458_windows_node_required_affinity_windows_build_in_one_build_places_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"node.kubernetes.io/windows-build","operator":"In","values":["10.0.17763"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:429 windows-node/required affinity windows-build In no values does not place the pod
+test_459_windows_node_required_affinity_windows_build_in_no_values_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"node.kubernetes.io/windows-build","operator":"In","values":[]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:436 windows-node/required affinity windows-build DoesNotExist does not place the pod
+test_460_windows_node_required_affinity_windows_build_doesnotexist_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"node.kubernetes.io/windows-build","operator":"DoesNotExist"}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "must be scheduled onto Windows nodes")
+}
+
+# windows-node.yaml:443 windows-node/required affinity terms each restricting to Windows a different way place the pod
+test_461_windows_node_required_affinity_terms_each_restricting_to_windows_a_different_way_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"node.kubernetes.io/windows-build","operator":"Exists"}]},{"matchExpressions":[{"key":"kubernetes.io/os","operator":"NotIn","values":["linux"]}]},{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["windows"]}]}]}}},"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:458 windows-node/requireOSName with nodeSelector windows and no os.name violates at os.name
+test_462_windows_node_requireosname_with_nodeselector_windows_and_no_os_name_violates_at_os_name if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.os.name", "^requireOSName: a HostProcess pod must set os\\.name: windows")
+}
+
+# windows-node.yaml:467 windows-node/requireOSName with os.name a number violates at os.name
+test_463_windows_node_requireosname_with_os_name_a_number_violates_at_os_name if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":1},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.os.name", "^requireOSName: ")
+}
+
+# windows-node.yaml:474 windows-node/requireOSName with os.name windows and nodeSelector windows passes
+test_464_windows_node_requireosname_with_os_name_windows_and_nodeselector_windows_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:479 windows-node/requireOSName false with nodeSelector windows alone passes
+test_465_windows_node_requireosname_false_with_nodeselector_windows_alone_passes if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":false}}
+	count([v | some v in vs; not v.details.rule in {null}]) == 0
+}
+
+# windows-node.yaml:486 windows-node/requireOSName with nothing placing the pod says os.name is missing too
+test_466_windows_node_requireosname_with_nothing_placing_the_pod_says_os_name_is_missing_too if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows is missing \\(requireOSName\\).*set os\\.name: windows")
+}
+
+# windows-node.yaml:493 windows-node/requireOSName with os.name windows alone says it does not place the pod
+test_467_windows_node_requireosname_with_os_name_windows_alone_says_it_does_not_place_the_pod if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"os":{"name":"windows"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.nodeSelector[\"kubernetes.io/os\"]", "os\\.name: windows does not place the pod")
+}
+
+# windows-node.yaml:500 windows-node/requireOSName with os.name linux reports os.name first
+test_468_windows_node_requireosname_with_os_name_linux_reports_os_name_first if {
+	vs := main.violation with input as {"apiVersion":"v1","kind":"Pod","metadata":{"name":"hp"},"spec":{"containers":[{"image":"mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.29.0","name":"app","resources":{"limits":{"cpu":"500m","memory":"256Mi"}}}],"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows"},"os":{"name":"linux"},"securityContext":{"windowsOptions":{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\LOCAL SERVICE"}}}} with data.hostprocess.parameters as {"hostprocess-allowed":{"allowedImages":["mcr.microsoft.com/*"]},"hostprocess-windows-node":{"requireOSName":true}}
+	count([v | some v in vs; not v.details.rule in {"hostprocess-windows-node"}]) == 0
+	count_of(vs, "hostprocess-windows-node") == 1
+	has(vs, "hostprocess-windows-node", "spec.os.name", "os\\.name is \"linux\"")
 }

@@ -176,6 +176,8 @@ func TestSuiteTestsPerParameterSet(t *testing.T) {
 		`parameters {"allowedLocalGroups":["Administrators","hpc-users"]} → ../../gatekeeper-tests/hostprocess-run-as-user-name/constraint-allowedlocalgroups-administrators-hpc-users.yaml`,
 		`parameters {"allowedLocalGroups":["Administrators"]} → ../../gatekeeper-tests/hostprocess-run-as-user-name/constraint-allowedlocalgroups-administrators.yaml`,
 		"parameters {\"allowedLocalGroups\":[\"Administrators\u00a0\"]} → ../../gatekeeper-tests/hostprocess-run-as-user-name/constraint-allowedlocalgroups-administrators-2.yaml",
+		`parameters {"systemImages":["*"]} → ../../gatekeeper-tests/hostprocess-run-as-user-name/constraint-systemimages-star.yaml`,
+		`parameters {"systemImages":["ghcr.io/kubernetes-csi/csi-proxy:*"]} → ../../gatekeeper-tests/hostprocess-run-as-user-name/constraint-systemimages-ghcr-io-kubernetes-csi-csi-proxy-star.yaml`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("tests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -276,12 +278,15 @@ func TestCaseObjectsReadBackThroughGator(t *testing.T) {
 		if req == nil || string(req.Operation) != c.Operation {
 			t.Fatalf("%s: request %+v, want operation %s", p, req, c.Operation)
 		}
-		// The API server sends a deleted object as oldObject only.
-		carried, empty := req.Object.Raw, req.OldObject.Raw
+		// The API server sends a deleted object as oldObject only, and an
+		// updated one with the object it replaces, when the case gives it.
+		carried, other := req.Object.Raw, req.OldObject.Raw
 		if c.Operation == "DELETE" {
-			carried, empty = empty, carried
+			carried, other = other, carried
 		}
-		if empty != nil || jsonOf(t, json.RawMessage(carried)) != jsonOf(t, c.Object) {
+		wantOther := c.OldObject != nil
+		if (other != nil) != wantOther || jsonOf(t, json.RawMessage(carried)) != jsonOf(t, c.Object) ||
+			(wantOther && jsonOf(t, json.RawMessage(other)) != jsonOf(t, c.OldObject)) {
 			t.Errorf("%s: %s request with object %s, oldObject %s", p, c.Operation, req.Object.Raw, req.OldObject.Raw)
 		}
 	}

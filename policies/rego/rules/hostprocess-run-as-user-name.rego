@@ -3,9 +3,14 @@
 #
 # The runtime starts a service-account logon only when the domain is exactly
 # "NT AUTHORITY"; any other spelling makes it try a password-less interactive
-# logon, which fails. Account names are compared ignoring case and the spaces
-# between words ("LocalService", "Local service"); a name that begins or ends
-# with white space is never recognised.
+# logon, which fails. The account part is compared ignoring ASCII case, with
+# one ASCII space or none between its words ("LocalService", "Local service");
+# the runtime passes the name verbatim to the logon call, so no other
+# spelling is recognised. LOCAL SERVICE and NETWORK SERVICE hold
+# SeImpersonatePrivilege, a known route to SYSTEM.
+#
+# Containers that inherit one pod-level name count once, at the pod-level
+# field; so do the containers without a name at either level.
 package k8shostprocessrunasusername
 
 import data.lib.hostprocess as hp
@@ -16,62 +21,120 @@ params := hp.parameters(rule)
 
 allow_system := params.allowSystem == true
 
+system_images := hp.strings(params.systemImages)
+
 local_groups := {lower(group) | some group in hp.strings(params.allowedLocalGroups); group != ""; not contains(group, `\`)}
 
-service_accounts := {"system": "SYSTEM", "localservice": "LOCAL SERVICE", "networkservice": "NETWORK SERVICE"}
+service_accounts := {
+	"system": "system",
+	"localservice": "localservice", "local service": "localservice",
+	"networkservice": "networkservice", "network service": "networkservice",
+}
 
 # White space as Unicode defines it (Go's unicode.IsSpace): RE2's \s alone
 # misses vertical tab, NEL and the no-break and typographic spaces.
 padded(s) if regex.match(`^[\s\v\x{85}\p{Z}]|[\s\v\x{85}\p{Z}]$`, s)
 
-# The built-in service account a name denotes: system, localservice or networkservice.
-service_account(name) := account if {
-	not padded(name)
+# The built-in service account a name denotes: system, localservice or
+# networkservice. ASCII letters and one ASCII space only: lower() folds the
+# Kelvin sign or a dotted capital I to ASCII, and Windows' comparison of
+# account names does not.
+service_account(name) := service_accounts[lower(account)] if {
 	parts := split(name, `\`)
 	count(parts) == 2
 	parts[0] == "NT AUTHORITY"
-	not padded(parts[1])
-
-	# Letters and spaces only: lower() folds the Kelvin sign or a dotted
-	# capital I to ASCII, and Windows' comparison of account names does not.
-	regex.match(`^[A-Za-z ]+$`, parts[1])
-	account := lower(replace(parts[1], " ", ""))
-	service_accounts[account]
+	account := parts[1]
+	regex.match(`^[A-Za-z]+( [A-Za-z]+)?$`, account)
 }
 
-allowed(name) if service_account(name) in {"localservice", "networkservice"}
+# A name allowed for a container: the service accounts; SYSTEM with
+# allowSystem or for an image in systemImages; an allowed local group.
+allowed(name, _) if service_account(name) in {"localservice", "networkservice"}
 
-allowed(name) if {
+allowed(name, _) if {
 	service_account(name) == "system"
 	allow_system
 }
 
-allowed(name) if {
+allowed(name, container) if {
+	service_account(name) == "system"
+	system_image(container)
+}
+
+# A container whose own image is in systemImages.
+system_image(container) if hp.image_matches(container.image, system_images)
+
+allowed(name, _) if {
 	not contains(name, `\`)
 	not padded(name)
 	lower(name) in local_groups
 }
 
 allowed_text := concat("; ", array.concat(
-	[concat(", ", array.concat([`NT AUTHORITY\LOCAL SERVICE`, `NT AUTHORITY\NETWORK SERVICE`], [`NT AUTHORITY\SYSTEM` | allow_system]))],
+	[concat(", ", array.concat([`NT AUTHORITY\LOCAL SERVICE`, `NT AUTHORITY\NETWORK SERVICE`], system_text))],
 	[sprintf("members of the local groups %s", [concat(", ", sort(local_groups))]) | count(local_groups) > 0],
 ))
 
-violation contains hp.violation(rule, msg, c.runAsUserName.field) if {
-	some c in hp.hostprocess_containers
-	c.runAsUserName.value == null
-	msg := sprintf("%s is a HostProcess container without runAsUserName; set securityContext.windowsOptions.runAsUserName to one of: %s", [c.label, allowed_text])
+system_text := [`NT AUTHORITY\SYSTEM`] if allow_system
+
+else := [sprintf(`NT AUTHORITY\SYSTEM for the images %s`, [concat(", ", system_images)])] if count(system_images) > 0
+
+else := []
+
+# Containers without a name at either level: one violation per pod, at the
+# pod-level field, where setting it once fixes them all.
+violation contains hp.violation(rule, hp.prefix(pod), msg, concat("", [pod, ".securityContext.windowsOptions.runAsUserName"])) if {
+	some pod in hp.hostprocess_pod_paths
+	unnamed := {c | some c in hp.hostprocess_containers; c.pod == pod; c.runAsUserName.value == null}
+	count(unnamed) > 0
+	msg := sprintf("%s %s without runAsUserName; set securityContext.windowsOptions.runAsUserName on the pod to one of: %s", [hp.labels(unnamed), are_hostprocess(unnamed), allowed_text])
 }
 
-violation contains hp.violation(rule, msg, c.runAsUserName.field) if {
-	some c in hp.hostprocess_containers
-	name := c.runAsUserName.value
+are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
+
+else := "are HostProcess containers"
+
+# Containers that inherit a disallowed pod-level name: one violation.
+violation contains hp.violation(rule, hp.prefix(pod), msg, concat("", [pod, ".securityContext.windowsOptions.runAsUserName"])) if {
+	some pod in hp.hostprocess_pod_paths
+	name := hp.pod_at[pod].spec.securityContext.windowsOptions.runAsUserName
 	is_string(name)
-	not allowed(name)
-	msg := sprintf("%s runs as \"%s\": %s; allowed: %s", [c.label, name, reason(name), allowed_text])
+	denied := {c |
+		some c in hp.hostprocess_containers
+		c.pod == pod
+		not c.runAsUserName.own
+		not allowed(name, c.object)
+	}
+	count(denied) > 0
+	msg := sprintf("%s %s runAsUserName \"%s\" from the pod: %s; allowed: %s", [hp.labels(denied), hp.inherit(denied), name, reason(name), allowed_text])
 }
 
-reason(name) := "NT AUTHORITY\\SYSTEM (LocalSystem) is allowed only with allowSystem: true" if service_account(name) == "system"
+# A container's own disallowed name: its own violation.
+violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".securityContext.windowsOptions.runAsUserName"])) if {
+	some c in hp.hostprocess_containers
+	c.runAsUserName.own
+	name := c.runAsUserName.value
+	not allowed(name, c.object)
+	msg := sprintf("%s runs as \"%s\": %s; allowed: %s", [hp.label(c), name, reason(name), allowed_text])
+}
+
+# The inherit-user annotation runs every HostProcess container with the
+# runtime's own token (LocalSystem on a default install), whatever their
+# names say. Set with any value but a strconv.ParseBool false spelling.
+violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [pod.metadata, hp.inherit_user_annotation])) if {
+	some pod in hp.hostprocess_pods
+	annotations := pod.annotations
+	is_object(annotations)
+	value := annotations[hp.inherit_user_annotation]
+	not value in {"0", "f", "F", "false", "FALSE", "False"}
+	not allow_system
+	some c in hp.hostprocess_containers
+	c.pod == pod.path
+	not system_image(c.object)
+	msg := sprintf("the pod annotation %s: %s runs every HostProcess container as the runtime's own account (LocalSystem on a default install), whatever runAsUserName says; remove it, or allow SYSTEM with allowSystem or systemImages", [hp.inherit_user_annotation, json.marshal(value)])
+}
+
+reason(name) := "NT AUTHORITY\\SYSTEM (LocalSystem) is allowed only with allowSystem: true or for an image in systemImages" if service_account(name) == "system"
 
 else := "write the domain NT AUTHORITY in capitals, or the runtime cannot log on as the service account" if {
 	not padded(name)

@@ -1,54 +1,75 @@
-# A HostProcess pod must be placed on Windows nodes, and must not name
-# another operating system anywhere.
+# A HostProcess pod must be scheduled onto Windows nodes, and must not name
+# another operating system anywhere. The scheduler ignores os.name: only a
+# nodeSelector or a required node affinity places the pod.
 package k8shostprocesswindowsnode
 
 import data.lib.hostprocess as hp
 
 rule := "hostprocess-windows-node"
 
-os_label := "kubernetes.io/os"
+require_os_name := hp.parameters(rule).requireOSName == true
 
-violation contains hp.violation(rule, problem.msg, problem.field) if {
+os_labels := ["kubernetes.io/os", "beta.kubernetes.io/os"]
+
+build_label := "node.kubernetes.io/windows-build"
+
+violation contains hp.violation(rule, pod.prefix, problem.msg, concat("", [pod.path, problem.field])) if {
 	some pod in hp.hostprocess_pods
-	problem := placement_problem(pod)
+	problem := placement_problem(pod.spec)
 }
 
-placement_problem(pod) := {
-	"msg": sprintf("a HostProcess pod must run on Windows, but os.name is %q", [name]),
-	"field": sprintf("%s.os.name", [pod.path]),
+# At most one problem per pod spec, the first that applies.
+placement_problem(spec) := {
+	"msg": sprintf("a HostProcess pod must run on Windows, but os.name is %q", [spec.os.name]),
+	"field": ".os.name",
 } if {
-	name := os_name(pod.spec)
-	name != "windows"
+	is_string(spec.os.name)
+	spec.os.name != "windows"
 } else := {
-	"msg": sprintf("a HostProcess pod must run on Windows, but nodeSelector %s is %q", [os_label, value]),
-	"field": sprintf("%s.nodeSelector['%s']", [pod.path, os_label]),
+	"msg": sprintf("a HostProcess pod must run on Windows, but nodeSelector %s is %q", [os_labels[0], spec.nodeSelector[os_labels[0]]]),
+	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[0]]),
 } if {
-	value := selector_os(pod.spec)
-	value != "windows"
+	is_string(spec.nodeSelector[os_labels[0]])
+	spec.nodeSelector[os_labels[0]] != "windows"
 } else := {
-	"msg": sprintf("a HostProcess pod must be placed on Windows nodes: set os.name: windows, nodeSelector %s: windows, or a required node affinity on %s In [windows]", [os_label, os_label]),
-	"field": sprintf("%s.os.name", [pod.path]),
+	"msg": sprintf("a HostProcess pod must run on Windows, but nodeSelector %s is %q", [os_labels[1], spec.nodeSelector[os_labels[1]]]),
+	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[1]]),
 } if {
-	not windows_placed(pod.spec)
+	is_string(spec.nodeSelector[os_labels[1]])
+	spec.nodeSelector[os_labels[1]] != "windows"
+} else := {
+	"msg": unplaced_message(spec),
+	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[0]]),
+} if {
+	not windows_placed(spec)
+} else := {
+	"msg": "requireOSName: a HostProcess pod must set os.name: windows, so that the API server applies its Windows validation and a Linux kubelet rejects it",
+	"field": ".os.name",
+} if {
+	require_os_name
+	not spec.os.name == "windows"
 }
 
-os_name(spec) := name if {
-	name := object.get(spec, ["os", "name"], null)
-	is_string(name)
-}
+placement_advice := sprintf("set nodeSelector %s: windows (a RuntimeClass's scheduling.nodeSelector is not visible here: set the pod's own too), or a required node affinity that restricts every term to Windows", [os_labels[0]])
 
-selector_os(spec) := value if {
-	value := object.get(spec, ["nodeSelector", os_label], null)
-	is_string(value)
-}
+unplaced_message(spec) := sprintf("a HostProcess pod must be scheduled onto Windows nodes, but os.name: windows does not place the pod (the scheduler ignores it); add the nodeSelector: %s", [placement_advice]) if {
+	spec.os.name == "windows"
+} else := sprintf("a HostProcess pod must be scheduled onto Windows nodes, and os.name: windows is missing (requireOSName); %s, and set os.name: windows", [placement_advice]) if {
+	require_os_name
+} else := sprintf("a HostProcess pod must be scheduled onto Windows nodes: %s", [placement_advice])
 
-windows_placed(spec) if os_name(spec) == "windows"
+windows_placed(spec) if spec.nodeSelector[os_labels[_]] == "windows"
 
-windows_placed(spec) if selector_os(spec) == "windows"
-
-# Every required node selector term pins the node to Windows.
 windows_placed(spec) if {
-	terms := object.get(spec, ["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"], null)
+	value := spec.nodeSelector[build_label]
+	is_string(value)
+	value != ""
+}
+
+# A required node affinity whose every term (at least one) restricts the
+# node to Windows.
+windows_placed(spec) if {
+	terms := spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
 	is_array(terms)
 	count(terms) > 0
 	every term in terms {
@@ -57,11 +78,33 @@ windows_placed(spec) if {
 }
 
 windows_term(term) if {
-	expressions := object.get(hp.object_or_empty(term), "matchExpressions", null)
+	expressions := term.matchExpressions
 	is_array(expressions)
 	some expression in expressions
-	is_object(expression)
-	expression.key == os_label
-	expression.operator == "In"
-	expression.values == ["windows"]
+	windows_expression(expression)
+}
+
+windows_expression(e) if {
+	e.key in os_labels
+	e.operator == "In"
+	e.values == ["windows"]
+}
+
+windows_expression(e) if {
+	e.key in os_labels
+	e.operator == "NotIn"
+	is_array(e.values)
+	"linux" in e.values
+}
+
+windows_expression(e) if {
+	e.key == build_label
+	e.operator == "Exists"
+}
+
+windows_expression(e) if {
+	e.key == build_label
+	e.operator == "In"
+	is_array(e.values)
+	count(e.values) > 0
 }

@@ -1,9 +1,24 @@
 # Gatekeeper adapter: the document is input.review.object; the parameters
 # a rule is given are the constraint's. On DELETE Gatekeeper copies
-# oldObject into object; a deletion is never judged.
+# oldObject into object; a deletion is never judged. Neither is an UPDATE
+# that changes nothing the rules read: the same pod specs and pod
+# annotations as the old object (a label change, a finalizer removal, a
+# scale change of an object admitted before the policy was installed).
 package lib.hostprocess.target
 
-document := input.review.object if not input.review.operation == "DELETE"
+import data.lib.hostprocess as hp
+
+document := input.review.object if {
+	not input.review.operation == "DELETE"
+	not unchanged_update
+}
+
+unchanged_update if {
+	input.review.operation == "UPDATE"
+	old := input.review.oldObject
+	is_object(old)
+	hp.pod_state(old) == hp.pod_state(input.review.object)
+}
 
 default parameters(_) := {}
 
