@@ -80,21 +80,12 @@ func TestDecodeCronJob(t *testing.T) {
 }
 
 // TestDecodedCases: every case whose items Decode accepts is judged by the
-// reference (as a review: lists expanded, updates, deletions) exactly as the case expects (rule and field). While the cases
-// still spell map keys in fields the v1 way (nodeSelector['kubernetes.io/os']),
-// they decide v1, and the differences are only counted.
+// reference (as a review: lists expanded, updates, deletions) exactly as
+// the case expects (rule and field).
 func TestDecodedCases(t *testing.T) {
 	_, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
-	}
-	v1 := false
-	for _, c := range all {
-		for _, exps := range c.Expect {
-			for _, e := range exps {
-				v1 = v1 || strings.Contains(e.Field, "['")
-			}
-		}
 	}
 	decoded, differ := 0, 0
 	for _, c := range all {
@@ -118,16 +109,10 @@ func TestDecodedCases(t *testing.T) {
 			continue
 		}
 		differ++
-		if v1 {
-			continue
-		}
 		t.Errorf("%s:%d %s:\n got  %v\n want %v", c.File, c.Line, c.Name, got, want)
 	}
 	if decoded < len(all)/2 {
 		t.Errorf("only %d of %d cases decode", decoded, len(all))
 	}
 	t.Logf("%d of %d cases decode, %d judged otherwise than the case expects", decoded, len(all), differ)
-	if v1 {
-		t.Skipf("the cases still decide rules v1: %d of %d decoded cases differ from the v2 reference", differ, decoded)
-	}
 }
