@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,8 +25,8 @@ func TestRealWorldThroughEveryEngine(t *testing.T) {
 	}
 	var verdicts struct {
 		Verdicts []struct {
-			File       string `json:"file"`
-			Why        string `json:"why"`
+			File       string                         `json:"file"`
+			Why        string                         `json:"why"`
 			Violations []struct{ Rule, Field string } `json:"violations"`
 		} `json:"verdicts"`
 	}
@@ -80,5 +79,5 @@ func TestRealWorldThroughEveryEngine(t *testing.T) {
 			}
 		}
 	}
-	t.Log(fmt.Sprintf("%d manifests, %d violations, through %d engines", len(verdicts.Verdicts), total, len(engines.List)))
+	t.Logf("%d manifests, %d violations, through %d engines", len(verdicts.Verdicts), total, len(engines.List))
 }
