@@ -55,7 +55,7 @@ func Corrupt(obj runtime.Object, r *rand.Rand) (map[string]any, runtime.Object, 
 			break
 		}
 		s := pick(r, sites)
-		value := copyJSON(pick(r, s.values))
+		value := reference.CopyJSON(pick(r, s.values))
 		s.rel.Set(specMap, value)
 		s.twin(spec)
 		unset := s.unset

@@ -45,7 +45,7 @@ func TestDocuments(t *testing.T) {
 				nested++
 			}
 		}
-		got, err := reference.EvaluateDocument(copyJSON(d.Object).(map[string]any), params)
+		got, err := reference.EvaluateDocument(reference.CopyJSON(d.Object).(map[string]any), params)
 		if err != nil {
 			continue
 		}

@@ -110,7 +110,7 @@ func TestCorruptTwins(t *testing.T) {
 		if got, ok := last.Path.Get(u); !ok || !reflect.DeepEqual(got, last.Value) {
 			t.Fatalf("%s: found %v", last, got)
 		}
-		cleaned := copyJSON(u).(map[string]any)
+		cleaned := reference.CopyJSON(u).(map[string]any)
 		for _, c := range cs {
 			c.Unset.Delete(cleaned)
 			changes[c.Unset[len(c.Unset)-1].(string)]++

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/policygen/policygen/internal/reference"
 )
 
 // Mutate returns a copy of the unstructured object u with the edits that
@@ -14,7 +16,7 @@ import (
 // structurally, instead of breaking its JSON. Any program is valid; edits
 // stop after maxEdits, or when the object grows past maxNodes.
 func Mutate(u map[string]any, program []byte) map[string]any {
-	out := copyJSON(u).(map[string]any)
+	out := reference.CopyJSON(u).(map[string]any)
 	program = program[:min(len(program), maxEdits*editSize)]
 	for len(program) >= editSize {
 		e := program[:editSize]
@@ -42,16 +44,16 @@ func edit(root map[string]any, op byte, place, a, b int) {
 	}
 	switch op % 6 {
 	case 0: // set a value
-		at.Set(root, copyJSON(mutationValues[a%len(mutationValues)]))
+		at.Set(root, reference.CopyJSON(mutationValues[a%len(mutationValues)]))
 	case 1: // delete a key or a list entry
 		removeAt(root, at)
 	case 2: // add a key to a map
 		maps := placesOf[map[string]any](root, all) // the root is one
 		m, _ := maps[place%len(maps)].Get(root)
-		m.(map[string]any)[mutationKeys[a%len(mutationKeys)]] = copyJSON(mutationValues[b%len(mutationValues)])
+		m.(map[string]any)[mutationKeys[a%len(mutationKeys)]] = reference.CopyJSON(mutationValues[b%len(mutationValues)])
 	case 3: // copy a value over another place (a container's settings to the pod, ...)
 		from, _ := at.Get(root)
-		all[(a<<8|b)%len(all)].Set(root, copyJSON(from))
+		all[(a<<8|b)%len(all)].Set(root, reference.CopyJSON(from))
 	case 4: // append to a list: a copy of one of its entries, or a value
 		lists := placesOf[[]any](root, all)
 		if len(lists) == 0 {
@@ -60,9 +62,9 @@ func edit(root map[string]any, op byte, place, a, b int) {
 		lp := lists[place%len(lists)]
 		v, _ := lp.Get(root)
 		l := v.([]any)
-		add := copyJSON(mutationValues[b%len(mutationValues)])
+		add := reference.CopyJSON(mutationValues[b%len(mutationValues)])
 		if len(l) > 0 && a%2 == 0 {
-			add = copyJSON(l[b%len(l)])
+			add = reference.CopyJSON(l[b%len(l)])
 		}
 		lp.Set(root, append(l, add))
 	case 5: // the same value spelt differently or of another type

@@ -180,11 +180,11 @@ func removeContainer(s *corev1.PodSpec, list string, i int) {
 // apiVersion and kind) and each list element, outermost first, and keeps
 // each deletion after which disagrees still holds.
 func ShrinkUnstructured(obj map[string]any, disagrees func(map[string]any) bool) map[string]any {
-	cur := copyJSON(obj).(map[string]any)
+	cur := reference.CopyJSON(obj).(map[string]any)
 	for {
 		shrunk := false
 		for _, p := range deletable(cur, nil) {
-			next := copyJSON(cur).(map[string]any)
+			next := reference.CopyJSON(cur).(map[string]any)
 			if !removeAt(next, p) || !disagrees(next) {
 				continue
 			}

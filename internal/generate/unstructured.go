@@ -45,23 +45,3 @@ func dropNulls(v any) {
 		}
 	}
 }
-
-// copyJSON deep-copies decoded JSON, including values that
-// runtime.DeepCopyJSON refuses.
-func copyJSON(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = copyJSON(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = copyJSON(e)
-		}
-		return out
-	}
-	return v
-}

@@ -30,7 +30,7 @@ func UpdateOf(u map[string]any, r *rand.Rand) (map[string]any, string) {
 	if how == UpdateNoOld {
 		return nil, how
 	}
-	old := copyJSON(u).(map[string]any)
+	old := reference.CopyJSON(u).(map[string]any)
 	var spec, meta map[string]any
 	for _, it := range reference.Items(old) {
 		specPath, metaPath, ok := reference.PodSpecPaths(it.Kind)

@@ -243,7 +243,7 @@ func number(v any) (*big.Rat, bool) {
 // Everything else stays as it is, for Decode to judge.
 func sanitize(it Item) (map[string]any, map[limitKey]limitNote) {
 	specPath, metaPath, _ := PodSpecPaths(it.Kind)
-	u := copyJSON(it.Object).(map[string]any)
+	u := CopyJSON(it.Object).(map[string]any)
 	notes := map[limitKey]limitNote{}
 	if spec, ok := get(u, strings.Split(specPath, ".")).(map[string]any); ok {
 		for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
@@ -298,19 +298,20 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-// copyJSON deep-copies decoded JSON.
-func copyJSON(v any) any {
+// CopyJSON deep-copies decoded JSON, including values that
+// runtime.DeepCopyJSON refuses (int, float32, ...).
+func CopyJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			out[k] = copyJSON(e)
+			out[k] = CopyJSON(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = copyJSON(e)
+			out[i] = CopyJSON(e)
 		}
 		return out
 	}
