@@ -131,7 +131,7 @@ E2E_KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(E2E_KUBE_VERSI
 e2e-tools: $(E2E_ETCD) $(E2E_APISERVER) $(E2E_GATEKEEPER) $(KUSTOMIZE)
 	@echo "etcd $(E2E_ETCD_VERSION): $$($(E2E_ETCD) --version | head -1)"
 	@echo "kube-apiserver $(E2E_KUBE_VERSION): $$($(E2E_APISERVER) --version)"
-	@echo "gatekeeper $(E2E_GATEKEEPER_VERSION): $$($(E2E_GATEKEEPER) --version 2>&1 | head -1)"
+	@echo "gatekeeper $(E2E_GATEKEEPER_VERSION): $$($(GO) version -m $(E2E_GATEKEEPER) | awk '$$1 == "mod" {print $$2, $$3}')"
 
 $(E2E_ETCD):
 	$(GO) -C e2e/build/etcd build -trimpath -o $@ .
