@@ -110,3 +110,48 @@ bench:
 	$(BENCH) -bench '^Benchmark(Review|Containers)$$' -benchtime 0.5s | tee $(BENCH_OUT)
 	$(BENCH) -bench '^BenchmarkAudit$$' -benchtime 1x | tee -a $(BENCH_OUT)
 	$(GO) run ./internal/benchtable $(BENCH_OUT)
+
+# End to end: etcd, kube-apiserver and Gatekeeper built from the module proxy
+# into .bin/ (once per version), then the tests in e2e/ against a real API
+# server and the Gatekeeper webhook on 127.0.0.1. Not part of `make test`.
+# etcd and kube-apiserver build in wrapper modules of their own under
+# e2e/build, which pin their versions, so k8s.io/kubernetes never enters
+# go.mod; Gatekeeper is the release the harness embeds (as gator is).
+E2E_ETCD_VERSION       := $(shell $(GO) -C e2e/build/etcd list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
+E2E_KUBE_VERSION       := $(shell $(GO) -C e2e/build/kube-apiserver list -m -f '{{.Version}}' k8s.io/kubernetes)
+E2E_GATEKEEPER_VERSION := $(GATOR_VERSION)
+E2E_ETCD       := $(CURDIR)/.bin/etcd-$(E2E_ETCD_VERSION)/etcd
+E2E_APISERVER  := $(CURDIR)/.bin/kube-apiserver-$(E2E_KUBE_VERSION)/kube-apiserver
+E2E_GATEKEEPER := $(CURDIR)/.bin/gatekeeper-$(E2E_GATEKEEPER_VERSION)/gatekeeper
+E2E_KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(E2E_KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=$(word 2,$(subst ., ,$(E2E_KUBE_VERSION:v%=x.%))) \
+	-X k8s.io/component-base/version.gitMinor=$(word 3,$(subst ., ,$(E2E_KUBE_VERSION:v%=x.%)))
+
+.PHONY: e2e-tools e2e e2e-bench
+e2e-tools: $(E2E_ETCD) $(E2E_APISERVER) $(E2E_GATEKEEPER) $(KUSTOMIZE)
+	@echo "etcd $(E2E_ETCD_VERSION): $$($(E2E_ETCD) --version | head -1)"
+	@echo "kube-apiserver $(E2E_KUBE_VERSION): $$($(E2E_APISERVER) --version)"
+	@echo "gatekeeper $(E2E_GATEKEEPER_VERSION): $$($(GO) version -m $(E2E_GATEKEEPER) | awk '$$1 == "mod" {print $$2, $$3}')"
+
+$(E2E_ETCD):
+	$(GO) -C e2e/build/etcd build -trimpath -o $@ .
+$(E2E_APISERVER):
+	$(GO) -C e2e/build/kube-apiserver build -trimpath -ldflags '$(E2E_KUBE_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+$(E2E_GATEKEEPER):
+	GOBIN=$(dir $@) $(GO) install github.com/open-policy-agent/gatekeeper/v3@$(E2E_GATEKEEPER_VERSION)
+
+e2e: e2e-tools
+	POLICYGEN_E2E_ETCD=$(E2E_ETCD) POLICYGEN_E2E_APISERVER=$(E2E_APISERVER) \
+	POLICYGEN_E2E_GATEKEEPER=$(E2E_GATEKEEPER) POLICYGEN_E2E_GATEKEEPER_VERSION=$(E2E_GATEKEEPER_VERSION) \
+	POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) \
+		$(GO) test -tags e2e -count=1 -timeout 40m -v ./e2e/...
+
+# The cost of an admission through the webhook (p50/p99 of a dry-run create
+# of a HostProcess DaemonSet, no constraints vs all, concurrency 1 and 8):
+# a measurement, not part of `make e2e`.
+E2E_LATENCY_REQUESTS ?= 1000
+e2e-bench: e2e-tools
+	POLICYGEN_E2E_ETCD=$(E2E_ETCD) POLICYGEN_E2E_APISERVER=$(E2E_APISERVER) \
+	POLICYGEN_E2E_GATEKEEPER=$(E2E_GATEKEEPER) POLICYGEN_E2E_GATEKEEPER_VERSION=$(E2E_GATEKEEPER_VERSION) \
+	POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) POLICYGEN_E2E_LATENCY=$(E2E_LATENCY_REQUESTS) \
+		$(GO) test -tags e2e -count=1 -timeout 30m -v -run '^TestLatency$$' ./e2e/...

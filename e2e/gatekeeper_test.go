@@ -1,0 +1,224 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/gatekeeper"
+)
+
+// Enforcer is one engine that enforces the published rules in the cluster.
+// Gatekeeper with its Rego engine is the first; Gatekeeper's CEL engine, the
+// native ValidatingAdmissionPolicy bundle and Gatekeeper's generated VAP
+// implement it beside it, and every case runs through each.
+type Enforcer interface {
+	Name() string
+	// Install installs the published bundle "all" as a user does and waits
+	// until it is enforced.
+	Install(t testing.TB)
+	// Constrain makes every rule enforced with params (rule id →
+	// parameters; an absent rule has its defaults), matching every kind the
+	// sample constraints match, in every namespace, and waits until it is.
+	Constrain(t testing.TB, params map[string]map[string]any)
+	// Denial reads the violations per rule from an API error; ok is false
+	// when the error is not this engine's denial.
+	Denial(err error) (violations map[string][]string, ok bool)
+}
+
+// gatekeeperDenial is how the API server reports the webhook's denial.
+const gatekeeperDenial = `admission webhook "validation.gatekeeper.sh" denied the request: `
+
+// GatekeeperRego enforces dist/gatekeeper through the Gatekeeper webhook.
+type GatekeeperRego struct {
+	c      *Cluster
+	spec   *spec.Spec
+	params map[string]string // rule id → the parameters (JSON) its constraint holds
+}
+
+func NewGatekeeperRego(c *Cluster, s *spec.Spec) *GatekeeperRego {
+	return &GatekeeperRego{c: c, spec: s, params: map[string]string{}}
+}
+
+func (g *GatekeeperRego) Name() string { return "gatekeeper-rego" }
+
+var templateGVK = schema.GroupVersionKind{Group: "templates.gatekeeper.sh", Version: "v1", Kind: "ConstraintTemplate"}
+
+func (g *GatekeeperRego) Install(t testing.TB) {
+	t.Helper()
+	c := g.c
+	start := time.Now()
+	objs := Kustomize(t, filepath.Join(root(t), "dist", "gatekeeper", "all"))
+	c.Time(fmt.Sprintf("kustomize build dist/gatekeeper/all (%d objects)", len(objs)), start)
+	var templates, constraints []*unstructured.Unstructured
+	for _, u := range objs {
+		if u.GroupVersionKind() == templateGVK {
+			templates = append(templates, u)
+		} else {
+			constraints = append(constraints, u)
+		}
+	}
+	if len(templates) != len(g.spec.Rules) || len(constraints) != len(g.spec.Rules) {
+		t.Fatalf("dist/gatekeeper/all: %d templates and %d constraints for %d rules", len(templates), len(constraints), len(g.spec.Rules))
+	}
+	ctx := context.Background()
+	start = time.Now()
+	for _, u := range templates {
+		if _, err := c.Client(u).Create(ctx, u, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("template %s: %v", u.GetName(), err)
+		}
+	}
+	for _, u := range templates {
+		err := Eventually(60*time.Second, 100*time.Millisecond, func() (bool, error) {
+			got, err := c.Client(u).Get(ctx, u.GetName(), metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			created, _, _ := unstructured.NestedBool(got.Object, "status", "created")
+			return created, nil
+		})
+		if err != nil {
+			t.Fatalf("template %s never created its CRD: %v", u.GetName(), err)
+		}
+	}
+	c.Time(fmt.Sprintf("%d templates: status.created", len(templates)), start)
+	start = time.Now()
+	for _, u := range constraints {
+		err := Eventually(60*time.Second, 200*time.Millisecond, func() (bool, error) {
+			r, ok, err := c.Resource(u.GroupVersionKind(), "")
+			if !ok || err != nil {
+				return false, fmt.Errorf("kind %s not served yet (%v)", u.GetKind(), err)
+			}
+			_, err = r.Create(ctx, u, metav1.CreateOptions{})
+			return err == nil, err
+		})
+		if err != nil {
+			t.Fatalf("constraint %s: %v", u.GetName(), err)
+		}
+	}
+	c.Time(fmt.Sprintf("%d constraints created", len(constraints)), start)
+	for _, u := range constraints {
+		g.waitEnforced(t, u)
+	}
+	c.Time(fmt.Sprintf("%d constraints enforced", len(constraints)), start)
+}
+
+// Match is what the sample constraint of r matches, without its
+// namespace exclusion.
+func (g *GatekeeperRego) Match(r spec.Rule) map[string]any {
+	match, _, _ := unstructured.NestedMap(gatekeeper.SampleConstraint(g.spec, r).Object, "spec", "match")
+	delete(match, "excludedNamespaces")
+	return match
+}
+
+func (g *GatekeeperRego) Constrain(t testing.TB, params map[string]map[string]any) {
+	t.Helper()
+	var changed []*unstructured.Unstructured
+	for _, r := range g.spec.Rules {
+		p := params[r.ID]
+		key, _ := json.Marshal(p)
+		if prev, ok := g.params[r.ID]; ok && prev == string(key) {
+			continue
+		}
+		u := gatekeeper.Constraint{Name: r.ID, Match: g.Match(r), Parameters: p}.Of(r)
+		g.Apply(t, u)
+		g.params[r.ID] = string(key)
+		changed = append(changed, u)
+	}
+	for _, u := range changed {
+		g.waitEnforced(t, u)
+	}
+}
+
+// Apply creates or replaces a constraint; the enforcer then no longer
+// knows the parameters of that rule's constraint.
+func (g *GatekeeperRego) Apply(t testing.TB, u *unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	client := g.c.Client(u)
+	old, err := client.Get(ctx, u.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = client.Create(ctx, u, metav1.CreateOptions{})
+	case err == nil:
+		u.SetResourceVersion(old.GetResourceVersion())
+		_, err = client.Update(ctx, u, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		t.Fatalf("constraint %s: %v", u.GetName(), err)
+	}
+	delete(g.params, u.GetName())
+}
+
+// waitEnforced waits until Gatekeeper reports the constraint's current
+// generation enforced.
+func (g *GatekeeperRego) waitEnforced(t testing.TB, u *unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	client := g.c.Client(u)
+	err := Eventually(60*time.Second, 100*time.Millisecond, func() (bool, error) {
+		got, err := client.Get(ctx, u.GetName(), metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		byPod, _, _ := unstructured.NestedSlice(got.Object, "status", "byPod")
+		for _, p := range byPod {
+			m, _ := p.(map[string]any)
+			enforced, _ := m["enforced"].(bool)
+			gen, _ := m["observedGeneration"].(int64)
+			if enforced && gen == got.GetGeneration() {
+				return true, nil
+			}
+		}
+		return false, fmt.Errorf("status.byPod %v", byPod)
+	})
+	if err != nil {
+		t.Fatalf("constraint %s %s not enforced: %v", u.GetKind(), u.GetName(), err)
+	}
+}
+
+func (g *GatekeeperRego) Denial(err error) (map[string][]string, bool) {
+	msg := err.Error()
+	if se, ok := err.(apierrors.APIStatus); ok {
+		msg = se.Status().Message
+	}
+	i := strings.Index(msg, gatekeeperDenial)
+	if i < 0 {
+		return nil, false
+	}
+	return ParseDenial(msg[i+len(gatekeeperDenial):]), true
+}
+
+// ParseDenial reads Gatekeeper's denial message: one "[constraint] message"
+// per violation, on lines of their own; a line without the prefix continues
+// the message before it.
+func ParseDenial(s string) map[string][]string {
+	out := map[string][]string{}
+	var last string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "[") {
+			if j := strings.Index(line, "] "); j > 0 {
+				last = line[1:j]
+				out[last] = append(out[last], line[j+2:])
+				continue
+			}
+		}
+		if last != "" {
+			msgs := out[last]
+			msgs[len(msgs)-1] += "\n" + line
+		}
+	}
+	return out
+}
