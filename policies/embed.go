@@ -4,9 +4,9 @@ package policies
 
 import "embed"
 
-// FS is the default spec tree: hostprocess.yaml and rego/.
+// FS is the default spec tree: hostprocess.yaml, constraints.yaml and rego/.
 //
-//go:embed hostprocess.yaml rego
+//go:embed hostprocess.yaml constraints.yaml rego
 var FS embed.FS
 
 // SpecFile is the name of the spec inside FS.

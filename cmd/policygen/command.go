@@ -68,6 +68,7 @@ func noArgs(args []string) error {
 // inputFlags are --spec and --cases.
 func inputFlags(fl *pflag.FlagSet, in *pipeline.Inputs, withCases bool) {
 	fl.StringVar(&in.Spec, "spec", "", "the spec directory or file (default: the embedded policies/)")
+	fl.StringVar(&in.Constraints, "constraints", "", "a constraints file to use instead of the spec's (default: the spec's constraints.yaml)")
 	if withCases {
 		fl.StringVar(&in.Cases, "cases", "", "the cases directory (default: the embedded testcases/)")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -21,7 +22,7 @@ import (
 
 var evalCmd = func() *command {
 	var in pipeline.Inputs
-	var bundle, format string
+	var bundle, format, namespace string
 	var params []string
 	var workers int
 	return &command{
@@ -30,8 +31,13 @@ var evalCmd = func() *command {
 		summary: "check manifests against the rules, with no other tool installed",
 		help: `Judge every Kubernetes object in the named files (YAML or JSON, several
 documents each), directories (every *.yaml, *.yml and *.json below them) or
-standard input (-) with the rendered conftest policies, and explain each
-violation with its rule, field, message and fix. Manifests are read as
+standard input (-) with the rendered conftest policies, under the
+constraints of the spec (or --constraints FILE) that select each object's
+namespace (--namespace for objects that name none), and explain each
+violation with its rule, field, message and fix. Violations of warn
+constraints are printed as WARN and alone exit 0; dryrun constraints report
+nothing. A constraint's namespaceSelector is taken to select every
+namespace its names allow (eval has no Namespace objects). Manifests are read as
 kubectl reads them (YAML 1.1: hostProcess: yes is true). A document that
 cannot be read, or that is not a Kubernetes object (no kind or apiVersion),
 is named and skipped; the others are still judged, and the exit code is 2.
@@ -41,7 +47,8 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 		flags: func(fl *pflag.FlagSet) func([]string) error {
 			inputFlags(fl, &in, false)
 			fl.StringVar(&bundle, "bundle", "all", "the rule bundle to apply: guard, hardening or all (as the spec names them)")
-			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'); repeatable")
+			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'), set on every constraint of the rule; repeatable")
+			fl.StringVar(&namespace, "namespace", "default", "the namespace of objects that name none, as kubectl applies them")
 			fl.StringVar(&format, "format", "text", "text or json")
 			fl.IntVar(&workers, "workers", runtime.NumCPU(), "how many documents to judge at once")
 			return func(args []string) error {
@@ -50,6 +57,9 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 				}
 				if _, err := eval.NewPrinter(format, io.Discard); err != nil {
 					return fmt.Errorf("--format %q: use text or json", format)
+				}
+				if !namespacePattern.MatchString(namespace) {
+					return fmt.Errorf("--namespace %q: use a namespace name, e.g. default", namespace)
 				}
 				if workers < 1 {
 					return fmt.Errorf("--workers %d: use 1 or more", workers)
@@ -74,7 +84,7 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			if _, err := engine.WithParameters(byRule); err != nil {
+			if _, err := engine.WithConstraints(conftest.CIConstraints(s, byRule), namespace); err != nil {
 				return err
 			}
 			printer, err := eval.NewPrinter(format, e.stdout)
@@ -99,6 +109,8 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 		},
 	}
 }()
+
+var namespacePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // violations is the error of manifests that violate rules: exit 1.
 type violations struct{ n int }

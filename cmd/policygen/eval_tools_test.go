@@ -65,7 +65,7 @@ func TestEvalMatchesConftest(t *testing.T) {
 		}
 		violations += len(c)
 	}
-	if violations != 27 {
+	if violations != 26 {
 		t.Errorf("conftest found %d violations in testdata/manifests, want 27", violations)
 	}
 }

@@ -194,8 +194,13 @@ func (c *Checker) judge(ctx context.Context, e Engine, d Document) Finding {
 		}
 		return a.Message < b.Message
 	})
-	if len(f.Violations) > 0 {
-		f.Status = Failed
+	for _, v := range f.Violations {
+		switch {
+		case v.Action != "warn":
+			f.Status = Failed
+		case f.Status == OK:
+			f.Status = Warned
+		}
 	}
 	return f
 }

@@ -48,7 +48,7 @@ func conftest(t testing.TB) (*spec.Spec, func() (Engine, error)) {
 		if err != nil {
 			return nil, err
 		}
-		return e.WithParameters(nil) // as the CLI builds it: one engine for every worker
+		return e.WithConstraints(conftesttarget.CaseConstraints(embeddedSpec, nil), "default") // as the CLI builds it: one engine for every worker
 	}
 }
 
@@ -141,7 +141,7 @@ func TestTextPrinter(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, want := range []string{"FAIL  -#1 DaemonSet kube-system/bad\n", "      fix: ", "SKIP  -#2 (line 11): not an object but the value 42\n", fmt.Sprintf("1 objects, %d violations, 1 skipped, 0 errors\n", sum.Violations)} {
+	for _, want := range []string{"FAIL  -#1 DaemonSet kube-system/bad\n", "      fix: ", "SKIP  -#2 (line 11): not an object but the value 42\n", fmt.Sprintf("1 objects, %d violations, 0 warnings, 1 skipped, 0 errors\n", sum.Violations)} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

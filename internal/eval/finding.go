@@ -11,7 +11,8 @@ type Status string
 
 const (
 	OK      Status = "ok"    // judged, no violation
-	Failed  Status = "fail"  // judged, at least one violation
+	Failed  Status = "fail"  // judged, at least one violation of a deny constraint
+	Warned  Status = "warn"  // judged, only violations of warn constraints
 	Skipped Status = "skip"  // read, but not an object policygen can judge
 	Errored Status = "error" // not read, or the engine failed on it
 )
@@ -27,7 +28,7 @@ type Finding struct {
 	Namespace  string      `json:"namespace,omitempty"`  // metadata.namespace
 	Name       string      `json:"name,omitempty"`       // metadata.name
 	Status     Status      `json:"status"`               // the verdict
-	Violations []Explained `json:"violations,omitempty"` // Failed: in the order of the rules, then field and message
+	Violations []Explained `json:"violations,omitempty"` // Failed or Warned: in the order of the rules, then field and message; warnings have action "warn"
 	Reason     string      `json:"reason,omitempty"`     // Skipped or Errored: why
 }
 
@@ -64,8 +65,8 @@ func itoa(i int) string { return strconv.Itoa(i) }
 type Summary struct {
 	Objects    int `json:"objects"`    // documents judged (ok or failed)
 	Failed     int `json:"failed"`     // objects with at least one violation
-	Violations int `json:"violations"` // violations of all objects
-	Warnings   int `json:"warnings"`   // reserved: no rule warns yet
+	Violations int `json:"violations"` // violations of deny constraints, of all objects
+	Warnings   int `json:"warnings"`   // violations of warn constraints, of all objects
 	Skipped    int `json:"skipped"`    // documents read but not judged
 	Errors     int `json:"errors"`     // documents or files that could not be read or judged
 }
@@ -74,7 +75,8 @@ type Summary struct {
 func (s Summary) Problems() int { return s.Skipped + s.Errors }
 
 // ExitCode is the exit status the CLI gives: 2 when anything could not be
-// read or judged (it takes precedence), 1 when anything violates, else 0.
+// read or judged (it takes precedence), 1 when anything violates a deny
+// constraint, else 0 (warnings alone exit 0).
 func (s Summary) ExitCode() int {
 	switch {
 	case s.Problems() > 0:
@@ -89,10 +91,18 @@ func (s *Summary) add(f Finding) {
 	switch f.Status {
 	case OK:
 		s.Objects++
-	case Failed:
+	case Failed, Warned:
 		s.Objects++
-		s.Failed++
-		s.Violations += len(f.Violations)
+		if f.Status == Failed {
+			s.Failed++
+		}
+		for _, v := range f.Violations {
+			if v.Action == "warn" {
+				s.Warnings++
+			} else {
+				s.Violations++
+			}
+		}
 	case Skipped:
 		s.Skipped++
 	case Errored:

@@ -30,9 +30,10 @@ func NewPrinter(format string, w io.Writer) (Printer, error) {
 	return nil, fmt.Errorf("unknown format %q: use text or json", format)
 }
 
-// TextPrinter writes one line per document (ok, FAIL, SKIP or ERROR and
+// TextPrinter writes one line per document (ok, FAIL, WARN, SKIP or ERROR and
 // its name), each violation with its field, message and fix, and a
-// summary line "N objects, M violations, K skipped, E errors".
+// summary line "N objects, M violations, W warnings, K skipped, E errors".
+// A warning (a violation of a warn constraint) is marked WARN.
 type TextPrinter struct{ w *bufio.Writer }
 
 // NewTextPrinter returns a TextPrinter writing to w.
@@ -42,10 +43,18 @@ func (p *TextPrinter) Finding(f Finding) error {
 	switch f.Status {
 	case OK:
 		fmt.Fprintf(p.w, "ok    %s\n", f.Ref())
-	case Failed:
-		fmt.Fprintf(p.w, "FAIL  %s\n", f.Ref())
+	case Failed, Warned:
+		head := "FAIL "
+		if f.Status == Warned {
+			head = "WARN "
+		}
+		fmt.Fprintf(p.w, "%s %s\n", head, f.Ref())
 		for _, v := range f.Violations {
-			fmt.Fprintf(p.w, "  %s  %s\n      %s\n      fix: %s\n", v.Rule, v.Field, v.Message, v.Remedy)
+			mark := ""
+			if v.Action == "warn" {
+				mark = "WARN "
+			}
+			fmt.Fprintf(p.w, "  %s%s  %s\n      %s\n      fix: %s\n", mark, v.Rule, v.Field, v.Message, v.Remedy)
 		}
 	case Skipped:
 		fmt.Fprintf(p.w, "SKIP  %s%s: %s\n", f.Ref(), lineOf(f), f.Reason)
@@ -66,7 +75,7 @@ func lineOf(f Finding) string {
 }
 
 func (p *TextPrinter) End(s Summary) error {
-	fmt.Fprintf(p.w, "%d objects, %d violations, %d skipped, %d errors\n", s.Objects, s.Violations, s.Skipped, s.Errors)
+	fmt.Fprintf(p.w, "%d objects, %d violations, %d warnings, %d skipped, %d errors\n", s.Objects, s.Violations, s.Warnings, s.Skipped, s.Errors)
 	return p.w.Flush()
 }
 
@@ -84,7 +93,7 @@ type JSONPrinter struct {
 func NewJSONPrinter(w io.Writer) *JSONPrinter { return &JSONPrinter{w: bufio.NewWriter(w)} }
 
 func (p *JSONPrinter) Finding(f Finding) error {
-	if f.Violations == nil && (f.Status == OK || f.Status == Failed) {
+	if f.Violations == nil && (f.Status == OK || f.Status == Failed || f.Status == Warned) {
 		f.Violations = []Explained{}
 	}
 	b, err := json.Marshal(f)

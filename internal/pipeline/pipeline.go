@@ -32,6 +32,8 @@ import (
 type Inputs struct {
 	Spec  string // a spec directory, or the spec file itself
 	Cases string // a directory of case files
+	// Constraints is a constraints file to use instead of the spec's own.
+	Constraints string
 }
 
 // Signing says how to sign the OPA bundle; a zero KeyFile means unsigned.
@@ -53,7 +55,17 @@ func LoadSpec(in Inputs) (*spec.Spec, error) {
 		fsys = os.DirFS(dir)
 	}
 	s, err := spec.Load(fsys, file)
-	return s, located(err, dir)
+	if err != nil {
+		return nil, located(err, dir)
+	}
+	if in.Constraints != "" {
+		cs, err := spec.LoadConstraints(os.DirFS(filepath.Dir(in.Constraints)), filepath.Base(in.Constraints), s)
+		if err != nil {
+			return nil, located(err, filepath.Dir(in.Constraints))
+		}
+		s.UseConstraints(cs)
+	}
+	return s, nil
 }
 
 // Load reads the spec and the cases.

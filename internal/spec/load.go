@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"sort"
@@ -41,8 +42,25 @@ func Load(fsys fs.FS, file string) (*Spec, error) {
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
-	s.Hash = hashOf(raw, s.Sources)
+	s.raw = raw
+	if s.ConstraintsFile == "" {
+		return nil, s.Problem("the spec names no constraints file", "add constraints: constraints.yaml (relative to the spec) and write the constraints there", "constraints")
+	}
+	cs, err := LoadConstraints(fsys, path.Join(path.Dir(file), s.ConstraintsFile), &s)
+	if err != nil {
+		return nil, err
+	}
+	s.UseConstraints(cs)
 	return &s, nil
+}
+
+// UseConstraints makes cs the spec's constraints (a file given instead of
+// the spec's own), and the spec's hash covers them.
+func (s *Spec) UseConstraints(cs *ConstraintSet) {
+	s.Constraints = cs
+	sources := maps.Clone(s.Sources)
+	sources["\x00constraints"] = string(cs.Raw)
+	s.Hash = hashOf(s.raw, sources)
 }
 
 // hashOf is the sha256 of the spec text and every Rego source, by name.

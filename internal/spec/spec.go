@@ -20,20 +20,23 @@ const APIVersion = "policygen.dev/v1"
 
 // Spec is a loaded, validated policy spec.
 type Spec struct {
-	APIVersion string            `yaml:"apiVersion"` // must be APIVersion
-	Kind       string            `yaml:"kind"`       // must be "PolicySpec"
-	Metadata   Metadata          `yaml:"metadata"`   // names and versions the policy set
-	Libs       []string          `yaml:"libs"`       // shared Rego lib files, relative to the spec
-	Targets    map[string]string `yaml:"targets"`    // target name → its adapter lib (where its Rego finds the object and parameters)
-	Match      []Match           `yaml:"match"`      // what the sample constraints match
-	Bundles    []Bundle          `yaml:"bundles"`    // installable sets of rules; "all" is implied
-	Rules      []Rule            `yaml:"rules"`      // the rules, in publishing order
+	APIVersion      string            `yaml:"apiVersion"`  // must be APIVersion
+	Kind            string            `yaml:"kind"`        // must be "PolicySpec"
+	Metadata        Metadata          `yaml:"metadata"`    // names and versions the policy set
+	Libs            []string          `yaml:"libs"`        // shared Rego lib files, relative to the spec
+	Targets         map[string]string `yaml:"targets"`     // target name → its adapter lib (where its Rego finds the object and parameters)
+	Match           []Match           `yaml:"match"`       // the kinds every constraint matches
+	ConstraintsFile string            `yaml:"constraints"` // the constraints file, relative to the spec
+	Bundles         []Bundle          `yaml:"bundles"`     // installable sets of rules; "all" is implied
+	Rules           []Rule            `yaml:"rules"`       // the rules, in publishing order
 
 	// Filled by Load, not read from YAML.
-	File    string            `yaml:"-"` // the spec's path, for messages
-	Sources map[string]string `yaml:"-"` // Rego file name (as written in the spec) → text
-	Hash    string            `yaml:"-"` // sha256 of the spec and every Rego source
-	root    *yaml.Node        // the parsed spec, for the lines of later problems
+	File        string            `yaml:"-"` // the spec's path, for messages
+	Sources     map[string]string `yaml:"-"` // Rego file name (as written in the spec) → text
+	Hash        string            `yaml:"-"` // sha256 of the spec, every Rego source and the constraints
+	Constraints *ConstraintSet    `yaml:"-"` // the constraints file, or the one given instead
+	raw         []byte            // the spec's text, for the hash
+	root        *yaml.Node        // the parsed spec, for the lines of later problems
 }
 
 // Problem is a problem in the spec at the line of the node at keys (map
@@ -75,15 +78,14 @@ type Bundle struct {
 
 // Rule is one policy: one ConstraintTemplate, one conftest module.
 type Rule struct {
-	ID               string            `yaml:"id"`               // kebab-case, used in file names and violations
-	Kind             string            `yaml:"kind"`             // Gatekeeper CRD kind; the template name is its lower case
-	Bundle           string            `yaml:"bundle"`           // the Bundle it belongs to
-	Title            string            `yaml:"title"`            // one line
-	Description      string            `yaml:"description"`      // the exact decision, for humans
-	Rego             string            `yaml:"rego"`             // the rule's Rego file, relative to the spec
-	Remedy           string            `yaml:"remedy"`           // how to fix a violation, for eval and docs
-	Parameters       []Parameter       `yaml:"parameters"`       // constraint parameters, in order
-	SampleConstraint *SampleConstraint `yaml:"sampleConstraint"` // extra settings of the sample constraint
+	ID          string      `yaml:"id"`          // kebab-case, used in file names and violations
+	Kind        string      `yaml:"kind"`        // Gatekeeper CRD kind; the template name is its lower case
+	Bundle      string      `yaml:"bundle"`      // the Bundle it belongs to
+	Title       string      `yaml:"title"`       // one line
+	Description string      `yaml:"description"` // the exact decision, for humans
+	Rego        string      `yaml:"rego"`        // the rule's Rego file, relative to the spec
+	Remedy      string      `yaml:"remedy"`      // how to fix a violation, for eval and docs
+	Parameters  []Parameter `yaml:"parameters"`  // constraint parameters, in order
 }
 
 // Parameter is one constraint parameter with its OpenAPI v3 schema; the
@@ -92,11 +94,6 @@ type Parameter struct {
 	Name        string         `yaml:"name"`
 	Description string         `yaml:"description"`
 	Schema      map[string]any `yaml:"schema"` // OpenAPI v3 schema, with a default
-}
-
-// SampleConstraint is what a rule's sample constraint adds to the match.
-type SampleConstraint struct {
-	ExcludedNamespaces []string `yaml:"excludedNamespaces"`
 }
 
 // RegoName is the policy set's name as a Rego identifier: the package of

@@ -1,9 +1,11 @@
 # conftest adapter: the document is the input; the parameters a rule is
-# given are data.hostprocess.parameters[rule], from `conftest --data`.
+# given are those of the constraint being applied, which the entry module
+# (main.rego) sets at data.hostprocess.applied for each constraint that
+# selects the input.
 package lib.hostprocess.target
 
 document := input
 
 default parameters(_) := {}
 
-parameters(rule) := data.hostprocess.parameters[rule]
+parameters(rule) := data.hostprocess.applied.parameters if data.hostprocess.applied.rule == rule

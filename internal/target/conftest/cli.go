@@ -38,13 +38,11 @@ func (c *CLI) Evaluate(ctx context.Context, r harness.Review) ([]violation.Viola
 		return nil, err
 	}
 	args := []string{"test", "--no-color", "-o", "json", "-p", filepath.Join(c.dist, Dir)}
-	if len(params) > 0 {
-		data := filepath.Join(dir, "params.yaml")
-		if err := enginekit.WriteYAML(data, map[string]any{DataKey(c.spec): map[string]any{"parameters": params}}); err != nil {
-			return nil, err
-		}
-		args = append(args, "--data", data)
+	data := filepath.Join(dir, "constraints.yaml")
+	if err := enginekit.WriteYAML(data, map[string]any{DataKey(c.spec): map[string]any{"constraints": CaseConstraints(c.spec, params)}}); err != nil {
+		return nil, err
 	}
+	args = append(args, "--data", data)
 	out, err := enginekit.Run(ctx, c.bin, append(args, obj)...)
 	if err != nil && len(out) == 0 {
 		return nil, err

@@ -13,20 +13,18 @@ import (
 // Paths of the conftest README and its parameters example.
 const (
 	conftestReadme  = "conftest/README.md"
-	conftestExample = "conftest/examples/parameters.yaml"
+	conftestExample = "conftest/examples/constraints.yaml"
 )
 
-// conftestDocs renders the README and a data file with every parameter at
-// its default, ready to copy and edit.
+// conftestDocs renders the README and a data file with the constraints
+// conftest applies by default, ready to copy and edit.
 func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
-	params := map[string]any{}
 	type row struct{ Rule, Name, Default, Description string }
 	var rows []row
 	for _, r := range s.Rules {
 		if len(r.Parameters) == 0 {
 			continue
 		}
-		params[r.ID] = r.Defaults()
 		for _, p := range r.Parameters {
 			d, err := json.Marshal(p.Schema["default"])
 			if err != nil {
@@ -35,7 +33,7 @@ func conftestDocs(s *spec.Spec) (readme, example []byte, err error) {
 			rows = append(rows, row{r.ID, p.Name, string(d), strings.ReplaceAll(p.Description, "\n", " ")})
 		}
 	}
-	body, err := yaml.Marshal(map[string]any{DataKey(s): map[string]any{"parameters": params}})
+	body, err := yaml.Marshal(map[string]any{DataKey(s): map[string]any{"namespace": "default", "constraints": CIConstraints(s, nil)}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,7 +28,8 @@ type Engine struct {
 	query   rego.PreparedEvalQuery
 	modules map[string]string
 	cover   *cover.Cover // nil unless coverage was asked for
-	fixed   bool         // the parameters are in the store for good (WithParameters)
+	fixed   bool         // the constraints are in the store for good (WithConstraints)
+	spec    *spec.Spec
 }
 
 // NewEngine prepares data.main.violation over the rendered conftest
@@ -51,7 +52,7 @@ func NewModulesEngine(name string, s *spec.Spec, mods map[string]string) (*Engin
 	}
 	store := inmem.New()
 	opts := []func(*rego.Rego){
-		rego.Query("data.main.violation"),
+		rego.Query("deny = data.main.violation; warn = data.main.warn"),
 		rego.SetRegoVersion(ast.RegoV1),
 		rego.StrictBuiltinErrors(true),
 		rego.Store(store),
@@ -63,19 +64,20 @@ func NewModulesEngine(name string, s *spec.Spec, mods map[string]string) (*Engin
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Engine{name: name, dataKey: DataKey(s), store: store, query: q, modules: mods}, nil
+	return &Engine{name: name, dataKey: DataKey(s), store: store, query: q, modules: mods, spec: s}, nil
 }
 
 // DataKey is the top-level key of the data a user gives conftest with
 // --data: the policy set's name, as its Rego adapter reads it.
 func DataKey(s *spec.Spec) string { return s.Metadata.RegoName() }
 
-// WithParameters puts the parameters in the store once, as one --data file
-// does for a whole conftest run: every evaluation then reads them, ignores
-// the review's, and evaluations run in parallel (none writes the store).
-func (c *Engine) WithParameters(params map[string]map[string]any) (*Engine, error) {
+// WithConstraints puts the constraints (CIConstraints) and the namespace
+// of objects that name none in the store once, as one --data file does for
+// a whole conftest run: every evaluation then reads them, ignores the
+// review's parameters, and evaluations run in parallel (none writes the store).
+func (c *Engine) WithConstraints(constraints []any, namespace string) (*Engine, error) {
 	ctx := context.Background()
-	data, err := enginekit.ToJSONValue(map[string]any{"parameters": params})
+	data, err := enginekit.ToJSONValue(map[string]any{"constraints": constraints, "namespace": namespace})
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +119,10 @@ func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 		if err != nil {
 			return nil, err
 		}
-		return enginekit.Violations(rs)
+		return verdicts(rs)
 	}
-	data, err := enginekit.ToJSONValue(map[string]any{"parameters": r.Parameters})
+	// The case's parameters on one constraint per rule, everywhere, denying.
+	data, err := enginekit.ToJSONValue(map[string]any{"constraints": CaseConstraints(c.spec, r.Parameters)})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +143,27 @@ func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 	if err != nil {
 		return nil, err
 	}
-	return enginekit.Violations(rs)
+	return verdicts(rs)
+}
+
+// verdicts are the deny violations, then the warnings (Action "warn").
+func verdicts(rs rego.ResultSet) ([]violation.Violation, error) {
+	var out []violation.Violation
+	for _, r := range rs {
+		for _, name := range []string{"deny", "warn"} {
+			vs, err := enginekit.Violations(rego.ResultSet{{Expressions: []*rego.ExpressionValue{{Value: r.Bindings[name]}}}})
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range vs {
+				if name == "warn" {
+					v.Action = "warn"
+				}
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
 }
 
 // EngineFor renders the conftest policies of the spec in memory and

@@ -11,10 +11,11 @@ import (
 // byte-identical to those inside the ConstraintTemplates; only the adapter
 // and the entry module differ.
 const (
-	Dir              = "conftest"
-	conftestMain     = "conftest/main.rego"
-	conftestAdapter  = "conftest/lib/target.rego"
-	conftestDefaults = "conftest/lib/defaults.rego"
+	Dir                 = "conftest"
+	conftestMain        = "conftest/main.rego"
+	conftestAdapter     = "conftest/lib/target.rego"
+	conftestDefaults    = "conftest/lib/defaults.rego"
+	conftestConstraints = "conftest/lib/constraints.rego"
 )
 
 // Render renders dist/conftest, a policy directory for
@@ -33,6 +34,15 @@ func Render(s *spec.Spec) (render.Artifacts, error) {
 		return nil, err
 	}
 	out[conftestDefaults] = []byte(defaults)
+	lit, err := regoLiteral(CIConstraints(s, nil))
+	if err != nil {
+		return nil, err
+	}
+	cons, err := render.Execute("conftest-constraints.rego.tmpl", map[string]any{"Header": render.Header(s, "#"), "Key": DataKey(s), "Constraints": lit})
+	if err != nil {
+		return nil, err
+	}
+	out[conftestConstraints] = cons
 	main, err := render.Execute("conftest-main.rego.tmpl", map[string]any{"Spec": s, "Header": render.Header(s, "#")})
 	if err != nil {
 		return nil, err

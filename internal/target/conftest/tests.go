@@ -54,10 +54,8 @@ func renderTests(s *spec.Spec, all []cases.Case) ([]byte, error) {
 		if t.Input, err = regoLiteral(c.Object); err != nil {
 			return nil, fmt.Errorf("case %q: %w", c.Name, err)
 		}
-		if len(c.Parameters) > 0 {
-			if t.Params, err = regoLiteral(c.Parameters); err != nil {
-				return nil, fmt.Errorf("case %q: %w", c.Name, err)
-			}
+		if t.Params, err = regoLiteral(CaseConstraints(s, c.Parameters)); err != nil {
+			return nil, fmt.Errorf("case %q: %w", c.Name, err)
 		}
 		var rules []string
 		for id := range c.Expect {

@@ -23,8 +23,8 @@ import (
 const GatekeeperTarget = "admission.k8s.gatekeeper.sh"
 
 // renderTemplates renders dist/gatekeeper: per rule a directory with its
-// ConstraintTemplate, a sample Constraint and a kustomization listing them
-// in that order; per bundle a kustomization of its rules' directories.
+// ConstraintTemplate, its constraints from the constraints file and a
+// kustomization listing them in that order (the template first); per bundle a kustomization of its rules' directories.
 // (kustomize loads files only from below a kustomization, so each rule's
 // files live in a directory of their own that bundles can share.)
 func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
@@ -47,12 +47,20 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
 		out[TemplatePath(r)] = tmpl
-		c, err := render.MarshalYAML(render.Header(s, "#"), SampleConstraint(s, r).Object)
-		if err != nil {
-			return nil, fmt.Errorf("rendering constraint of %s: %w", r.ID, err)
+		resources := []string{"template.yaml"}
+		for _, sc := range s.ConstraintsOf(r.ID) {
+			obj, err := constraintObject(s, sc)
+			if err != nil {
+				return nil, err
+			}
+			c, err := render.MarshalYAML(render.Header(s, "#"), obj)
+			if err != nil {
+				return nil, fmt.Errorf("rendering constraint %s of %s: %w", sc.Name, r.ID, err)
+			}
+			out[ConstraintPath(sc)] = c
+			resources = append(resources, path.Base(ConstraintPath(sc)))
 		}
-		out[ConstraintPath(r)] = c
-		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(r.ID, []string{"template.yaml", "constraint.yaml"}))
+		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(r.ID, resources))
 		if err != nil {
 			return nil, err
 		}
@@ -69,14 +77,81 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 		}
 		out[path.Join("gatekeeper", b, "kustomization.yaml")] = k
 	}
+	for _, c := range rolloutComponents(s) {
+		k, err := render.MarshalYAML(render.Header(s, "#"), c.object)
+		if err != nil {
+			return nil, err
+		}
+		out[path.Join("gatekeeper", "rollout", c.name, "kustomization.yaml")] = k
+	}
 	return out, nil
+}
+
+// RolloutComponents are the names of the kustomize components under
+// gatekeeper/rollout/ that change the enforcement of a whole bundle.
+var RolloutComponents = []string{"warn", "dryrun", "scoped"}
+
+type component struct {
+	name   string
+	object map[string]any
+}
+
+// rolloutComponents are kustomize components for a rollout, each patching
+// the constraints of a bundle by their enforcement-action label: warn (the
+// deny constraints warn instead), dryrun (deny and warn constraints only
+// record, in audit), scoped (deny constraints deny in gator and CI, warn at
+// admission and in audit).
+func rolloutComponents(s *spec.Spec) []component {
+	label := "policygen.dev/enforcement-action"
+	set := func(action string, extra ...map[string]any) string {
+		ops := []map[string]any{
+			{"op": "add", "path": "/spec/enforcementAction", "value": action},
+			{"op": "add", "path": "/metadata/labels/policygen.dev~1enforcement-action", "value": action},
+		}
+		ops = append(ops, extra...)
+		b, _ := json.Marshal(ops)
+		return string(b)
+	}
+	patch := func(selector, ops string) map[string]any {
+		return map[string]any{
+			"target": map[string]any{"group": "constraints.gatekeeper.sh", "labelSelector": selector},
+			"patch":  ops,
+		}
+	}
+	comp := func(name string, patches ...map[string]any) component {
+		return component{name, map[string]any{
+			"apiVersion": "kustomize.config.k8s.io/v1alpha1",
+			"kind":       "Component",
+			"metadata":   map[string]any{"name": s.Metadata.Name + "-rollout-" + name},
+			"patches":    toAnyMaps(patches),
+		}}
+	}
+	scoped := map[string]any{"op": "add", "path": "/spec/scopedEnforcementActions", "value": []any{
+		map[string]any{"action": "deny", "enforcementPoints": []any{map[string]any{"name": spec.PointGator}}},
+		map[string]any{"action": "warn", "enforcementPoints": []any{map[string]any{"name": spec.PointValidation}, map[string]any{"name": spec.PointAudit}}},
+	}}
+	return []component{
+		comp("warn", patch(label+"=deny", set("warn"))),
+		comp("dryrun", patch(label+" in (deny,warn)", set("dryrun"))),
+		comp("scoped", patch(label+"=deny", set("scoped", scoped))),
+	}
+}
+
+func toAnyMaps(ms []map[string]any) []any {
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		out[i] = m
+	}
+	return out
 }
 
 // TemplatePath is where a rule's ConstraintTemplate is published.
 func TemplatePath(r spec.Rule) string { return "gatekeeper/" + r.ID + "/template.yaml" }
 
-// ConstraintPath is where a rule's sample Constraint is published.
-func ConstraintPath(r spec.Rule) string { return "gatekeeper/" + r.ID + "/constraint.yaml" }
+// ConstraintPath is where a constraint is published: beside its rule's template.
+func ConstraintPath(c spec.Constraint) string {
+	return "gatekeeper/" + c.Rule + "/constraint-" + c.Name + ".yaml"
+}
 
 // TemplateLibs are the libs every template carries, in order: the shared
 // libs, the Gatekeeper adapter and the generated defaults.
@@ -178,21 +253,25 @@ func labels(s *spec.Spec, r spec.Rule) map[string]string {
 	}
 }
 
-// SampleConstraint matches every pod-bearing kind with the default parameters.
-func SampleConstraint(s *spec.Spec, r spec.Rule) *unstructured.Unstructured {
-	var kinds []any
-	for _, m := range s.Match {
-		kinds = append(kinds, map[string]any{"apiGroups": toAny(m.APIGroups), "kinds": toAny(m.Kinds)})
+// Constraints are the constraints of the spec's constraints file, as
+// objects of their rules' kinds, in file order.
+func Constraints(s *spec.Spec) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, r := range s.Rules {
+		for _, c := range s.ConstraintsOf(r.ID) {
+			out = append(out, FromSpec(s, c).Of(r))
+		}
 	}
-	match := map[string]any{"kinds": kinds}
-	if r.SampleConstraint != nil && len(r.SampleConstraint.ExcludedNamespaces) > 0 {
-		match["excludedNamespaces"] = toAny(r.SampleConstraint.ExcludedNamespaces)
+	return out
+}
+
+func constraintObject(s *spec.Spec, c spec.Constraint) (map[string]any, error) {
+	for _, r := range s.Rules {
+		if r.ID == c.Rule {
+			return FromSpec(s, c).Of(r).Object, nil
+		}
 	}
-	c := Constraint{Name: r.ID, Match: match, Annotations: map[string]string{"description": r.Title}, Labels: labels(s, r)}
-	if len(r.Parameters) > 0 {
-		c.Parameters = r.Defaults()
-	}
-	return c.Of(r)
+	return nil, fmt.Errorf("constraint %s names no rule of the spec", c.Name)
 }
 
 func toAny(ss []string) []any {

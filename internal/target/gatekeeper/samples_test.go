@@ -2,7 +2,7 @@ package gatekeeper
 
 import (
 	"context"
-	"slices"
+	"maps"
 	"strings"
 	"testing"
 
@@ -15,13 +15,14 @@ import (
 	"github.com/policygen/policygen/internal/render"
 )
 
-// TestSampleConstraints installs the published templates with the published
-// sample constraints, as `kubectl apply -k dist/gatekeeper/all` or
-// `gator test -f dist/gatekeeper` does, and reviews every case, with the
-// case's parameters set on the samples. Each must give the case's violations, except where the
-// sample constraint's match leaves the object out: the guard's excluded
-// kube-system, and kinds no sample matches (a kind without a pod spec).
-func TestSampleConstraints(t *testing.T) {
+// TestPublishedConstraints installs the published templates with the
+// published constraints, as `kubectl apply -k dist/gatekeeper/all` does, and
+// reviews every case in its namespace (default when it names none, as
+// kubectl applies it), the case's parameters set on every constraint of
+// the rule they are for. Each rule must give the case's violations where
+// the constraint that selects the namespace adds no parameters of its own
+// (or the case gives them); a rule no constraint selects there gives none.
+func TestPublishedConstraints(t *testing.T) {
 	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
@@ -35,11 +36,14 @@ func TestSampleConstraints(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	samples := map[string]*unstructured.Unstructured{} // rule id → its sample constraint
+	var published []*unstructured.Unstructured
 	for _, r := range s.Rules {
-		samples[r.ID] = &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(a[ConstraintPath(r)], &samples[r.ID].Object); err != nil {
-			t.Fatal(err)
+		for _, c := range s.ConstraintsOf(r.ID) {
+			u := &unstructured.Unstructured{}
+			if err := yaml.Unmarshal(a[ConstraintPath(c)], &u.Object); err != nil {
+				t.Fatal(err)
+			}
+			published = append(published, u)
 		}
 	}
 	matched := map[string]bool{}
@@ -48,56 +52,79 @@ func TestSampleConstraints(t *testing.T) {
 			matched[k] = true
 		}
 	}
-
-	reviewed, excludedCases := 0, 0
-	noObject := 0
+	reviewed, excludedCases, noObject := 0, 0, 0
 	for _, c := range all {
 		if c.Object == nil {
-			// A DELETE without an object: Gatekeeper's matcher, not the
-			// policy, needs an object to match namespaces and kinds against
-			// (the API server always sends oldObject). The Gatekeeper engine
-			// shows the policy itself never errors on it.
-			noObject++
+			noObject++ // Gatekeeper's matcher needs an object; the API server always sends one
 			continue
 		}
-		// The sample, with the case's parameters where it gives some: what an
-		// operator who changes a parameter installs.
-		for id, sample := range samples {
-			con := sample.DeepCopy()
+		for _, con := range published {
+			con = con.DeepCopy()
+			id := con.GetLabels()["policygen.dev/rule"]
 			if p, ok := c.Parameters[id]; ok {
 				if err := unstructured.SetNestedField(con.Object, runtime.DeepCopyJSONValue(map[string]any(p)), "spec", "parameters"); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if _, err := g.client.AddConstraint(ctx, con); err != nil {
-				t.Fatalf("%s: %s: %v", c.Name, id, err)
+				t.Fatalf("%s: %s: %v", c.Name, con.GetName(), err)
 			}
 		}
-		want := c
-		kind, _ := c.Object["kind"].(string)
+		review := harness.ReviewOf(c)
 		ns, _, _ := unstructured.NestedString(c.Object, "metadata", "namespace")
+		if ns == "" {
+			ns = "default"
+			review.Object = withNamespace(review.Object, ns)
+			if review.OldObject != nil {
+				review.OldObject = withNamespace(review.OldObject, ns)
+			}
+		}
+		kind, _ := c.Object["kind"].(string)
+		want := c
 		want.Expect = map[string][]cases.Expectation{}
 		for id, exps := range c.Expect {
-			excluded, _, _ := unstructured.NestedStringSlice(samples[id].Object, "spec", "match", "excludedNamespaces")
-			if matched[kind] && !slices.Contains(excluded, ns) {
+			keep := false
+			if matched[kind] {
+				for _, sc := range s.ConstraintsOf(id) {
+					_, given := c.Parameters[id]
+					if sc.Match.Selects(ns) && (len(sc.Parameters) == 0 || given) {
+						keep = true
+					}
+				}
+			}
+			if keep {
 				want.Expect[id] = exps
 			} else {
 				excludedCases++
 			}
 		}
-		got, err := g.review(ctx, harness.ReviewOf(c))
+		got, err := g.review(ctx, review)
 		if err != nil {
 			t.Errorf("%s:%d %s: %v", c.File, c.Line, c.Name, err)
 			continue
 		}
 		if diff := harness.Judge(want, got); len(diff) > 0 {
-			t.Errorf("%s:%d %s under the sample constraints:\n  %s", c.File, c.Line, c.Name, strings.Join(diff, "\n  "))
+			t.Errorf("%s:%d %s under the published constraints:\n  %s", c.File, c.Line, c.Name, strings.Join(diff, "\n  "))
 		}
 		reviewed++
 	}
-	// A case names kube-system on purpose.
+	// Cases name kube-system on purpose.
 	if reviewed != len(all)-noObject || noObject > 1 || excludedCases == 0 {
-		t.Errorf("reviewed %d of %d cases (%d without an object) (%d expectations left out by the samples' match); want all but the one DELETE without an object, and some left out", reviewed, len(all), noObject, excludedCases)
+		t.Errorf("reviewed %d of %d cases (%d without an object) (%d expectations left out by the constraints' match); want all but the one DELETE without an object, and some left out", reviewed, len(all), noObject, excludedCases)
 	}
-	t.Logf("%d cases reviewed under the sample constraints; %d rule expectations left out by their match", reviewed, excludedCases)
+	t.Logf("%d cases reviewed under the published constraints; %d rule expectations left out by their match", reviewed, excludedCases)
+}
+
+// withNamespace is a shallow copy of obj in namespace ns (a metadata that
+// is not an object is replaced).
+func withNamespace(obj map[string]any, ns string) map[string]any {
+	out := maps.Clone(obj)
+	meta, _ := out["metadata"].(map[string]any)
+	meta = maps.Clone(meta)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	meta["namespace"] = ns
+	out["metadata"] = meta
+	return out
 }
