@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -62,7 +63,7 @@ func Load() ([]Manifest, error) {
 		out = append(out, m)
 	}
 	for _, n := range names {
-		if n != "verdicts.yaml" && !slices.ContainsFunc(out, func(m Manifest) bool { return m.File == n }) {
+		if !strings.HasSuffix(n, "verdicts.yaml") && !slices.ContainsFunc(out, func(m Manifest) bool { return m.File == n }) {
 			return nil, fmt.Errorf("%s has no verdict in verdicts.yaml", n)
 		}
 	}
