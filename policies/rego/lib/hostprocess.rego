@@ -116,7 +116,8 @@ pod_state(doc) := [[concat("", [obj.path, concat(".", path)]), spec, annotations
 # Whether the document may hold a HostProcess pod, decided with a few
 # indexed lookups and no records: an object that is not a list and whose pod
 # spec is not HostProcess has nothing to judge, and every rule stops here.
-# A list is walked (below) whatever this says.
+# It may say true for wrong-typed container lists; hostprocess_pods then
+# decides exactly. A list is walked (below) whatever this says.
 default hostprocess_document := false
 
 hostprocess_document if is_list(target.document)
@@ -128,6 +129,12 @@ hostprocess_document if document_spec.containers[_].securityContext.windowsOptio
 hostprocess_document if document_spec.initContainers[_].securityContext.windowsOptions.hostProcess == true
 
 hostprocess_document if document_spec.ephemeralContainers[_].securityContext.windowsOptions.hostProcess == true
+
+# Whether the document is a list, for the rules that judge a HostProcess
+# document (compared without a negation, which costs more).
+default document_is_list := false
+
+document_is_list if is_list(target.document)
 
 # The pod spec of a document that is an object of a pod-bearing kind.
 document_spec := object.get(target.document, pod_spec_paths[target.document.kind], null)
@@ -149,15 +156,15 @@ hostprocess_spec(spec) if {
 # found as document_objects finds them.
 hostprocess_pods contains pod if {
 	hostprocess_document
-	doc := target.document
-	not is_list(doc)
-	kind := doc.kind
-	spec := object.get(doc, pod_spec_paths[kind], null)
-	pod := {"path": concat(".", pod_spec_paths[kind]), "prefix": "", "kind": kind, "object": doc, "spec": spec}
+	document_is_list == false
+	hostprocess_spec(document_spec)
+	kind := target.document.kind
+	pod := {"path": concat(".", pod_spec_paths[kind]), "prefix": "", "kind": kind, "object": target.document, "spec": document_spec}
 }
 
 hostprocess_pods contains pod if {
-	is_list(target.document)
+	hostprocess_document
+	document_is_list
 	some obj in objects
 	spec := object.get(obj.object, pod_spec_paths[obj.kind], null)
 	hostprocess_spec(spec)
@@ -187,9 +194,9 @@ else := []
 
 # Whether a pod spec has no container at all.
 no_containers(spec) if {
-	every list in container_lists {
-		count(entries(spec, list)) == 0
-	}
+	count(entries(spec, "containers")) == 0
+	count(entries(spec, "initContainers")) == 0
+	count(entries(spec, "ephemeralContainers")) == 0
 }
 
 # A container (an entry of a container list, as it is) whose effective
@@ -251,8 +258,9 @@ image_matches(image, entries) if {
 # the default. A wrong-typed value never weakens a rule (Gatekeeper's schema
 # rejects it; conftest data has no schema).
 parameters(rule) := {name: value |
+	given := given_parameters(rule)
 	some name, default_value in defaults.parameters[rule]
-	value := given_or_default(object.get(given_parameters(rule), name, null), default_value)
+	value := given_or_default(object.get(given, name, null), default_value)
 }
 
 given_parameters(rule) := p if {

@@ -19,7 +19,7 @@ container_allowed(container) if hp.image_matches(container.image, allowed_images
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	hp.pod_level_hostprocess(pod)
-	msg := pod_message(pod.spec)
+	msg := pod_message(pod.spec, denied(pod.spec))
 }
 
 # The denied containers as [list, index, entry], in list order.
@@ -29,11 +29,10 @@ denied(spec) := [[list, i, entry] |
 	not container_allowed(entry)
 ]
 
-pod_message(spec) := "the pod sets securityContext.windowsOptions.hostProcess: true and has no containers" if {
-	hp.no_containers(spec)
-} else := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, but the images of %s are not in allowedImages", [hp.entry_labels(cs)]) if {
-	cs := denied(spec)
+pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, but the images of %s are not in allowedImages", [hp.entry_labels(cs)]) if {
 	count(cs) > 0
+} else := "the pod sets securityContext.windowsOptions.hostProcess: true and has no containers" if {
+	hp.no_containers(spec)
 }
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {

@@ -51,10 +51,26 @@ limit_values[name] := {value |
 	value := entry.resources.limits[name]
 } if some name in required
 
-counted_limit(name, value) if {
+counted_limit(name, value) := true if {
+	plain_limit(name, value)
+} else := true if {
 	q := hp.quantity(value)
 	q.positive
 	not too_small(name, q)
+}
+
+# The usual spellings, read without parsing: whole digits (no leading zero)
+# with a suffix, whose value is positive and, for memory, at least 1Mi.
+# Anything else is parsed as Kubernetes parses it.
+plain_limit("memory", value) if {
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(Mi|Gi|Ti|G|T)$`, value)
+}
+
+plain_limit(name, value) if {
+	name != "memory"
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`, value)
 }
 
 too_small("memory", q) if not q.mebibyte

@@ -49,12 +49,7 @@ service_account(name) := service_accounts[lower(account)] if {
 
 # A name allowed for a container: the service accounts; SYSTEM with
 # allowSystem or for an image in systemImages; an allowed local group.
-allowed(name, _) if service_account(name) in {"localservice", "networkservice"}
-
-allowed(name, _) if {
-	service_account(name) == "system"
-	allow_system
-}
+allowed(name, _) if allowed_for_any(name)
 
 allowed(name, container) if {
 	service_account(name) == "system"
@@ -64,7 +59,13 @@ allowed(name, container) if {
 # A container whose own image is in systemImages.
 system_image(container) if hp.image_matches(container.image, system_images)
 
-allowed(name, _) if {
+# A name allowed whatever the container's image: no container is read.
+allowed_for_any(name) := true if {
+	service_account(name) in {"localservice", "networkservice"}
+} else := true if {
+	allow_system
+	service_account(name) == "system"
+} else := true if {
 	not contains(name, `\`)
 	not padded(name)
 	lower(name) in local_groups
@@ -99,9 +100,6 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".s
 are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
 
 else := "are HostProcess containers"
-
-# A name allowed whatever the container's image: no container is read.
-allowed_for_any(name) if allowed(name, {})
 
 # Containers that inherit a disallowed pod-level name: one violation.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.runAsUserName"])) if {
