@@ -1,11 +1,14 @@
 # Shared model of the objects under review: the objects of a document (a
 # list's items, recursively), their pod specs, and the HostProcess pods among
-# them with their containers' effective settings. Every rule reads these, so
-# each object is walked once per evaluation, whatever the rule count.
+# them. Every template runs on its own in Gatekeeper, so what each one pays
+# is kept small:
 #
-# A pod that is not HostProcess costs a few lookups: no container record,
-# path or message is built for it. Paths and labels are built only for what
-# violates.
+# - A document that is not a list and holds no HostProcess pod ends at
+#   hostprocess_document: a few indexed lookups, no record, no string.
+# - No container record is built: rules read the entries of the container
+#   lists in place, each only for what it judges (hostprocess_container,
+#   entries), and build paths and labels only for what violates. Rules that
+#   judge the pod spec read no container.
 #
 # Wrong-typed values (a string "true", a number, an object where a list
 # belongs, null) are treated as unset and never make an evaluation error.
