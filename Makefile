@@ -95,9 +95,14 @@ fuzz:
 	@echo "FuzzEngines: $$(ls internal/harness/testdata/fuzz/FuzzEngines | wc -l) kept inputs, for $(FUZZ_TIME)"
 	$(GO) test -run '^$$' -fuzz '^FuzzEngines$$' -fuzztime $(FUZZ_TIME) -fuzzminimizetime 10s ./internal/harness
 
-# Benchmarks, not part of `make test` (about ten minutes on two cores): one
-# review in every engine and in the Go reference model, an audit batch of
-# 10,000 objects, pods of 1, 10 and 50 containers. The raw results, in
+# Benchmarks, not part of `make test` (about thirteen minutes on two cores):
+# one review in every engine and in the Go reference model, an audit batch of
+# 10,000 objects, pods of 1, 10 and 50 containers; then the cost of the
+# rules beside eight trivial templates (the framework's floor), a minimal
+# hostProcess template and the guard alone, through the framework client and
+# through `gator bench` (skipped, saying why, when gator is not built or has
+# no bench command), on a plain pod, a HostProcess pod and 1 to 200
+# containers, with the ratios against their targets. The raw results, in
 # benchstat's format, go to BENCH_OUT; compare two runs with
 #   go run golang.org/x/perf/cmd/benchstat OLD NEW
 BENCH_OUT   ?= .bench/bench.txt
@@ -109,6 +114,10 @@ bench:
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(BENCH) -bench '^Benchmark(Review|Containers)$$' -benchtime 0.5s | tee $(BENCH_OUT)
 	$(BENCH) -bench '^BenchmarkAudit$$' -benchtime 1x | tee -a $(BENCH_OUT)
+	$(BENCH) -bench '^BenchmarkCost$$' -benchtime 0.2s | tee -a $(BENCH_OUT)
+	@if [ -x $(GATOR) ]; then \
+		POLICYGEN_GATOR=$(GATOR) $(GO) test -run '^$$' -count 1 -bench '^BenchmarkGatorCost$$' -benchtime 1x ./internal/harness | tee -a $(BENCH_OUT); \
+	else echo "gator bench skipped: $(GATOR) is not built (make tools)"; fi
 	$(GO) run ./internal/benchtable $(BENCH_OUT)
 
 # End to end: etcd, kube-apiserver and Gatekeeper built from the module proxy

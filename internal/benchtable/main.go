@@ -31,8 +31,9 @@ func main() {
 }
 
 // id names one benchmark: BenchmarkContainers/engine=opa/containers=10 is
-// {Containers, opa, 10}.
-type id struct{ bench, engine, containers string }
+// {bench: Containers, engine: opa, containers: 10};
+// BenchmarkCost/set=rules/pod=plain is {bench: Cost, set: rules, pod: plain}.
+type id struct{ bench, engine, containers, set, pod string }
 
 // results are the measurements of every benchmark, per unit ("sec/op",
 // "reviews/s", ...), one value per run, and the engines in the order the
@@ -45,7 +46,7 @@ type results struct {
 // read collects the results of benchmark files, in the format benchstat reads.
 func read(paths []string) (*results, error) {
 	var pp benchproc.ProjectionParser
-	proj, err := pp.Parse(".name,/engine,/containers", nil)
+	proj, err := pp.Parse(".name,/engine,/containers,/set,/pod", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +60,11 @@ func read(paths []string) (*results, error) {
 			return nil, rec
 		case *benchfmt.Result:
 			k := proj.Project(rec)
-			b := id{k.Get(fields[0]), k.Get(fields[1]), k.Get(fields[2])}
-			if b.engine == "" {
+			b := id{k.Get(fields[0]), k.Get(fields[1]), k.Get(fields[2]), k.Get(fields[3]), k.Get(fields[4])}
+			if b.engine == "" && b.set == "" {
 				continue // not a benchmark of the harness
 			}
-			if !seen[b.engine] {
+			if b.engine != "" && !seen[b.engine] {
 				seen[b.engine] = true
 				rs.engines = append(rs.engines, b.engine)
 			}
@@ -79,7 +80,7 @@ func read(paths []string) (*results, error) {
 		return nil, err
 	}
 	if len(rs.values) == 0 {
-		return nil, fmt.Errorf("%v: no results of BenchmarkReview, BenchmarkAudit or BenchmarkContainers", paths)
+		return nil, fmt.Errorf("%v: no results of BenchmarkReview, BenchmarkAudit, BenchmarkContainers, BenchmarkCost or BenchmarkGatorCost", paths)
 	}
 	return rs, nil
 }

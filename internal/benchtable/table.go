@@ -38,6 +38,16 @@ func (rs *results) print(w io.Writer) error {
 		}
 	}
 
+	for _, bench := range []string{"Cost", "GatorCost"} {
+		if err := rs.printCost(w, bench, note); err != nil {
+			return err
+		}
+	}
+	if len(rs.engines) == 0 {
+		fmt.Fprintf(w, "Fewest runs of a benchmark: %d (a confidence interval needs 6 or more; ∞ otherwise).\n", runs)
+		return nil
+	}
+
 	fmt.Fprintln(w, "Reviews per second: median ± 95% confidence interval. ×Go: median time of a review over the native Go model's.")
 	fmt.Fprintln(tw, "engine\treview\t×Go\taudit\t×Go\t")
 	for _, e := range rs.engines {
@@ -74,7 +84,7 @@ func (rs *results) print(w io.Writer) error {
 			row := []string{e}
 			medians := make([]float64, len(counts))
 			for i, c := range counts {
-				s, n, ok := rs.summary(id{"Containers", e, c}, "sec/op")
+				s, n, ok := rs.summary(id{bench: "Containers", engine: e, containers: c}, "sec/op")
 				if !ok {
 					row, medians[i] = append(row, "–"), math.NaN()
 					continue
@@ -103,6 +113,140 @@ func (rs *results) print(w io.Writer) error {
 	return nil
 }
 
+// costSets and costPods are the rows and columns of the cost table.
+var (
+	costSets = []string{"floor", "baseline", "guard", "rules"}
+	costPods = []string{"plain", "hostprocess"}
+)
+
+// Targets of the rules' cost (issue 18).
+const (
+	plainOverFloor       = 1.2 // eight rules over the floor on a plain pod
+	guardOverBaseline    = 1.3 // the guard over the baseline on a HostProcess pod
+	hostprocessOverFloor = 2.5 // eight rules over the floor on a HostProcess pod
+	perContainerMicros   = 100 // µs each added container costs the eight rules
+)
+
+// printCost prints the cost table of BenchmarkCost (the framework client)
+// or BenchmarkGatorCost (gator bench): µs and allocations per review of each
+// set on each pod, the µs each added container costs, and the ratios
+// against their targets.
+func (rs *results) printCost(w io.Writer, bench string, note func(int)) error {
+	counts := rs.costCounts(bench)
+	median := func(set, pod, containers, unit string) (float64, bool) {
+		s, n, ok := rs.summary(id{bench: bench, set: set, pod: pod, containers: containers}, unit)
+		if !ok {
+			return math.NaN(), false
+		}
+		note(n)
+		return s.Center, true
+	}
+	micros := func(set, pod, containers string) float64 {
+		v, _ := median(set, pod, containers, "sec/op")
+		return v * 1e6
+	}
+	found := false
+	for _, set := range costSets {
+		if _, ok := median(set, "hostprocess", "", "sec/op"); ok {
+			found = true
+		}
+	}
+	if !found {
+		return nil
+	}
+	title := map[string]string{
+		"Cost":      "through the constraint framework client",
+		"GatorCost": "through gator bench (its p50 latency)",
+	}[bench]
+	fmt.Fprintf(w, "One review %s: µs, median ± 95%% confidence interval; allocations per review, median.\n", title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"set"}
+	for _, p := range costPods {
+		head = append(head, p, "allocs")
+	}
+	for _, c := range counts {
+		head = append(head, "n="+c)
+	}
+	if len(counts) > 1 {
+		head = append(head, "µs/container")
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, set := range costSets {
+		row := []string{set}
+		for _, p := range costPods {
+			s, _, ok := rs.summary(id{bench: bench, set: set, pod: p}, "sec/op")
+			if !ok {
+				row = append(row, "–", "–")
+				continue
+			}
+			a, aok := median(set, p, "", "allocs/op")
+			allocs := "–"
+			if aok {
+				allocs = strconv.FormatFloat(a, 'f', 0, 64)
+			}
+			row = append(row, number(s.Center*1e6)+" ± "+s.PctRangeString(), allocs)
+		}
+		for _, c := range counts {
+			s, _, ok := rs.summary(id{bench: bench, set: set, containers: c}, "sec/op")
+			if !ok {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, number(s.Center*1e6)+" ± "+s.PctRangeString())
+		}
+		if len(counts) > 1 {
+			row = append(row, number(rs.perContainer(bench, set, counts)))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Ratios of medians, against their targets:")
+	check := func(what string, v, limit float64) {
+		verdict := "meets"
+		switch {
+		case math.IsNaN(v):
+			verdict = "not measured"
+		case v > limit:
+			verdict = "MISSES"
+		}
+		value := "–"
+		if !math.IsNaN(v) {
+			value = number(v)
+		}
+		fmt.Fprintf(w, "  %-58s %8s  target ≤ %g  %s\n", what, value, limit, verdict)
+	}
+	check("plain pod: eight rules / floor", micros("rules", "plain", "")/micros("floor", "plain", ""), plainOverFloor)
+	check("HostProcess pod: guard / baseline", micros("guard", "hostprocess", "")/micros("baseline", "hostprocess", ""), guardOverBaseline)
+	check("HostProcess pod: eight rules / floor", micros("rules", "hostprocess", "")/micros("floor", "hostprocess", ""), hostprocessOverFloor)
+	if len(counts) > 1 {
+		check("µs per added container, eight rules", rs.perContainer(bench, "rules", counts), perContainerMicros)
+		check("µs per added container, eight rules over the floor's", rs.perContainer(bench, "rules", counts)-rs.perContainer(bench, "floor", counts), perContainerMicros)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// perContainer is the µs each added container costs a set, from the
+// fewest to the most containers.
+func (rs *results) perContainer(bench, set string, counts []string) float64 {
+	lo, hi := counts[0], counts[len(counts)-1]
+	a, _, aok := rs.summary(id{bench: bench, set: set, containers: lo}, "sec/op")
+	b, _, bok := rs.summary(id{bench: bench, set: set, containers: hi}, "sec/op")
+	nlo, _ := strconv.ParseFloat(lo, 64)
+	nhi, _ := strconv.ParseFloat(hi, 64)
+	if !aok || !bok || nhi == nlo {
+		return math.NaN()
+	}
+	return (b.Center - a.Center) * 1e6 / (nhi - nlo)
+}
+
+// costCounts are the container counts of a cost benchmark, ascending.
+func (rs *results) costCounts(bench string) []string {
+	return rs.counts(func(b id) bool { return b.bench == bench })
+}
+
 // ratio is the median time per op of b over the baseline's for the same benchmark.
 func (rs *results) ratio(b id) string {
 	s, _, ok := rs.summary(b, "sec/op")
@@ -117,10 +261,15 @@ func (rs *results) ratio(b id) string {
 
 // containerCounts are the container counts of BenchmarkContainers, ascending.
 func (rs *results) containerCounts() []string {
+	return rs.counts(func(b id) bool { return b.bench == "Containers" })
+}
+
+// counts are the container counts of the benchmarks that match, ascending.
+func (rs *results) counts(match func(id) bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for b := range rs.values {
-		if b.bench == "Containers" && b.containers != "" && !seen[b.containers] {
+		if match(b) && b.containers != "" && !seen[b.containers] {
 			seen[b.containers] = true
 			out = append(out, b.containers)
 		}

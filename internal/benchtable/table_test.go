@@ -66,3 +66,47 @@ func TestReadNothing(t *testing.T) {
 		t.Fatalf("got %v, want an error saying there are no results", err)
 	}
 }
+
+// The cost table: each set on each pod, the µs per added container, and
+// the ratios against their targets, one missed.
+func TestPrintCost(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("pkg: github.com/policygen/policygen/internal/harness\n")
+	micros := map[string]float64{"floor": 800, "baseline": 100, "guard": 120, "rules": 1800}
+	perContainer := map[string]float64{"floor": 20, "baseline": 2, "guard": 3, "rules": 110}
+	for run := range 6 {
+		jitter := float64(run)
+		for _, set := range []string{"floor", "baseline", "guard", "rules"} {
+			us := micros[set]
+			fmt.Fprintf(&in, "BenchmarkCost/set=%s/pod=plain-2\t100\t%g ns/op\t1000 B/op\t%g allocs/op\n", set, (us*0.6+jitter)*1e3, us)
+			fmt.Fprintf(&in, "BenchmarkCost/set=%s/pod=hostprocess-2\t100\t%g ns/op\t1000 B/op\t%g allocs/op\n", set, (us+jitter)*1e3, 2*us)
+			for _, n := range []int{1, 200} {
+				fmt.Fprintf(&in, "BenchmarkCost/set=%s/containers=%d-2\t100\t%g ns/op\n", set, n, (us+float64(n-1)*perContainer[set])*1e3)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := read([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := rs.print(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"One review through the constraint framework client",
+		"rules  1083 ± 0%    1800",
+		"plain pod: eight rules / floor                                 2.24  target ≤ 1.2  MISSES",
+		"HostProcess pod: guard / baseline                              1.20  target ≤ 1.3  meets",
+		"µs per added container, eight rules                             110  target ≤ 100  MISSES",
+		"µs per added container, eight rules over the floor's           90.0  target ≤ 100  meets",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, out.String())
+		}
+	}
+}

@@ -101,7 +101,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "hp.strings(hp.parameters(rule).allowedImages)", "hp.strings(hp.parameters(rule).allowedImages, 1)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1", allowed, "allowedImages, 1)"},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "not container_allowed(c.object)\n\tmsg := sprintf", "not container_allowed(c.object)\n\tcount(strings.split_n(hp.label(c), \"/\", 2)) > 0\n\tmsg := sprintf")
+			replace(t, m, allowed, "not container_allowed(entry)\n\tmsg := sprintf", "not container_allowed(entry)\n\tcount(strings.split_n(hp.entry_label(list, i, entry), \"/\", 2)) > 0\n\tmsg := sprintf")
 		}, "rego/rules/hostprocess-allowed.rego:%d: undefined function strings.split_n", "OPA v1.17.1", allowed, "strings.split_n"},
 		{"import rego.v1", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")

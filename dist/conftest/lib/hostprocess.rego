@@ -1,11 +1,14 @@
 # Shared model of the objects under review: the objects of a document (a
 # list's items, recursively), their pod specs, and the HostProcess pods among
-# them with their containers' effective settings. Every rule reads these, so
-# each object is walked once per evaluation, whatever the rule count.
+# them. Every template runs on its own in Gatekeeper, so what each one pays
+# is kept small:
 #
-# A pod that is not HostProcess costs a few lookups: no container record,
-# path or message is built for it. Paths and labels are built only for what
-# violates.
+# - A document that is not a list and holds no HostProcess pod ends at
+#   hostprocess_document: a few indexed lookups, no record, no string.
+# - No container record is built: rules read the entries of the container
+#   lists in place, each only for what it judges (hostprocess_container,
+#   entries), and build paths and labels only for what violates. Rules that
+#   judge the pod spec read no container.
 #
 # Wrong-typed values (a string "true", a number, an object where a list
 # belongs, null) are treated as unset and never make an evaluation error.
@@ -113,108 +116,131 @@ pod_state(doc) := [[concat("", [obj.path, concat(".", path)]), spec, annotations
 	annotations := object.get(obj.object, array.concat(pod_metadata_path(obj.kind), ["annotations"]), null)
 ]
 
-# Every pod spec under review, with the JSON paths of the spec and of its
-# metadata in the document, and the prefix of its messages.
-pods contains pod if {
+# Whether the document may hold a HostProcess pod, decided with a few
+# indexed lookups and no records: an object that is not a list and whose pod
+# spec is not HostProcess has nothing to judge, and every rule stops here.
+# It may say true for wrong-typed container lists; hostprocess_pods then
+# decides exactly. A list is walked (below) whatever this says.
+default hostprocess_document := false
+
+hostprocess_document if is_list(target.document)
+
+hostprocess_document if document_spec.securityContext.windowsOptions.hostProcess == true
+
+hostprocess_document if document_spec.containers[_].securityContext.windowsOptions.hostProcess == true
+
+hostprocess_document if document_spec.initContainers[_].securityContext.windowsOptions.hostProcess == true
+
+hostprocess_document if document_spec.ephemeralContainers[_].securityContext.windowsOptions.hostProcess == true
+
+# Whether the document is a list, for the rules that judge a HostProcess
+# document (compared without a negation, which costs more).
+default document_is_list := false
+
+document_is_list if is_list(target.document)
+
+# The pod spec of a document that is an object of a pod-bearing kind.
+document_spec := object.get(target.document, pod_spec_paths[target.document.kind], null)
+
+# A HostProcess pod spec: pod-level hostProcess: true, or an entry of a
+# container list that sets hostProcess: true itself.
+hostprocess_spec(spec) if spec.securityContext.windowsOptions.hostProcess == true
+
+hostprocess_spec(spec) if {
+	some list in container_lists
+	entries := spec[list]
+	is_array(entries)
+	entries[_].securityContext.windowsOptions.hostProcess == true
+}
+
+# Every HostProcess pod spec under review, with the JSON path of the spec
+# in the document, its kind and object, and the prefix of its messages. A
+# document that is not a list is read in place; a list's objects are
+# found as document_objects finds them.
+hostprocess_pods contains pod if {
+	hostprocess_document
+	document_is_list == false
+	hostprocess_spec(document_spec)
+	kind := target.document.kind
+	pod := {"path": concat(".", pod_spec_paths[kind]), "prefix": "", "kind": kind, "object": target.document, "spec": document_spec}
+}
+
+hostprocess_pods contains pod if {
+	hostprocess_document
+	document_is_list
 	some obj in objects
-	path := pod_spec_paths[obj.kind]
-	spec := object.get(obj.object, path, null)
-	is_object(spec)
-	meta_path := pod_metadata_path(obj.kind)
+	spec := object.get(obj.object, pod_spec_paths[obj.kind], null)
+	hostprocess_spec(spec)
 	pod := {
-		"path": concat("", [obj.path, concat(".", path)]),
-		"metadata": concat("", [obj.path, concat(".", meta_path)]),
-		"annotations": object.get(obj.object, array.concat(meta_path, ["annotations"]), null),
+		"path": concat("", [obj.path, concat(".", pod_spec_paths[obj.kind])]),
+		"list_path": obj.path,
 		"prefix": obj.prefix,
+		"kind": obj.kind,
+		"object": obj.object,
 		"spec": spec,
 	}
 }
 
+# The JSON path of a pod's metadata in the document.
+metadata_path(pod) := concat("", [object.get(pod, "list_path", ""), concat(".", pod_metadata_path(pod.kind))])
+
+# The annotations of a pod's metadata, null when missing.
+annotations(pod) := object.get(pod.object, array.concat(pod_metadata_path(pod.kind), ["annotations"]), null)
+
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if pod.spec.securityContext.windowsOptions.hostProcess == true
 
-# Pod specs that are HostProcess pods: pod-level true, or any container that
-# sets hostProcess: true itself (checked on the entries as they are, so that
-# finding the HostProcess pods builds no containers). Collected by path: a
-# set of strings, not of whole pod specs.
-hostprocess_pod_paths contains pod.path if {
-	some pod in pods
-	pod_level_hostprocess(pod)
+# The entries of a container list of a pod spec; none unless it is an array.
+entries(spec, list) := spec[list] if is_array(spec[list])
+
+else := []
+
+# Whether a pod spec has no container at all.
+no_containers(spec) if {
+	count(entries(spec, "containers")) == 0
+	count(entries(spec, "initContainers")) == 0
+	count(entries(spec, "ephemeralContainers")) == 0
 }
 
-hostprocess_pod_paths contains pod.path if {
-	some pod in pods
-	not pod_level_hostprocess(pod)
-	some list in container_lists
-	entries := pod.spec[list]
-	is_array(entries)
-	some entry in entries
-	entry.securityContext.windowsOptions.hostProcess == true
+# A container (an entry of a container list, as it is) whose effective
+# hostProcess is true: its own boolean, else the pod's. Rules iterate the
+# entries themselves and build paths and labels only for what violates.
+hostprocess_container(_, entry) if entry.securityContext.windowsOptions.hostProcess == true
+
+hostprocess_container(pod, entry) if {
+	not own_windows_boolean(entry, "hostProcess")
+	pod.spec.securityContext.windowsOptions.hostProcess == true
 }
 
-hostprocess_pods contains pod if {
-	some pod in pods
-	pod.path in hostprocess_pod_paths
-}
+# Whether a container sets a value of the right type itself (a helper to
+# negate: OPA hoists a missing reference out of a negated call's arguments).
+own_windows_boolean(entry, key) if is_boolean(entry.securityContext.windowsOptions[key])
 
-# The HostProcess pods by path.
-pod_at := {pod.path: pod | some pod in hostprocess_pods}
+own_windows_string(entry, key) if is_string(entry.securityContext.windowsOptions[key])
 
-# Every container of every HostProcess pod, with its effective values:
-# {"value": v, "own": true} when the container sets v itself, "own": false
-# when it comes from the pod (or is unset, value null).
-containers contains c if {
-	some pod in hostprocess_pods
-	pod_context := object.get(pod.spec, "securityContext", null)
-	some order, list in container_lists
-	entries := pod.spec[list]
-	is_array(entries)
-	some i, entry in entries
-	own := object_or_empty(entry)
-	c := {
-		"pod": pod.path,
-		"order": [order, i],
-		"list": list,
-		"index": i,
-		"object": own,
-		"hostProcess": effective(pod_context, own, ["windowsOptions", "hostProcess"], "boolean"),
-		"runAsUserName": effective(pod_context, own, ["windowsOptions", "runAsUserName"], "string"),
-		"runAsNonRoot": effective(pod_context, own, ["runAsNonRoot"], "boolean"),
-	}
-}
+own_boolean(entry, key) if is_boolean(entry.securityContext[key])
 
-# The effective value of a security setting for a container: its own value
-# when it sets one of the right type, else the pod's, else null.
-effective(pod_context, own, rel, type) := {"value": v, "own": true} if {
-	v := object.get(own, array.concat(["securityContext"], rel), null)
-	type_name(v) == type
-} else := {"value": v, "own": false} if {
-	v := object.get(object_or_empty(pod_context), rel, null)
-	type_name(v) == type
-} else := {"value": null, "own": false}
+# Whether a pod spec sets a windowsOptions string itself.
+pod_windows_string(spec, key) if is_string(spec.securityContext.windowsOptions[key])
 
-# Containers whose effective hostProcess is true.
-hostprocess_containers contains c if {
-	some c in containers
-	c.hostProcess.value == true
-}
+# The JSON path of a container entry, e.g. spec.template.spec.initContainers[0].
+entry_path(pod, list, i) := sprintf("%s.%s[%d]", [pod.path, list, i])
 
-# The JSON path of a container, e.g. spec.template.spec.initContainers[0].
-container_path(c) := sprintf("%s.%s[%d]", [c.pod, c.list, c.index])
+# How messages name a container entry: `initContainers[0] "setup"`.
+entry_label(list, i, entry) := sprintf("%s[%d] %q", [list, i, entry_name(entry)])
 
-# How messages name a container: `initContainers[0] "setup"`.
-label(c) := sprintf("%s[%d] %q", [c.list, c.index, string_or_empty(object.get(c.object, "name", ""))])
+entry_name(entry) := entry.name if is_string(entry.name)
 
-# Labels of containers in list order, e.g. `containers[0] "app", initContainers[1] "setup"`.
-labels(cs) := concat(", ", [label(c[1]) | some c in sort([[c.order, c] | some c in cs])])
+else := ""
 
-# The verb after labels(cs).
+# Labels of [list, index, entry] triples in list order, e.g.
+# `containers[0] "app", initContainers[1] "setup"`.
+entry_labels(cs) := concat(", ", [entry_label(c[0], c[1], c[2]) | some c in cs])
+
+# The verb after entry_labels(cs).
 inherit(cs) := "inherits" if count(cs) == 1
 
 else := "inherit"
-
-# The prefix of the messages about a pod: its item in a list, or nothing.
-prefix(pod_path) := pod_at[pod_path].prefix
 
 # An entry of an image list matches an image exactly, or as a prefix when it
 # ends in "*". An empty image is no image: nothing vouches for it, not even "*".
@@ -235,8 +261,9 @@ image_matches(image, entries) if {
 # the default. A wrong-typed value never weakens a rule (Gatekeeper's schema
 # rejects it; conftest data has no schema).
 parameters(rule) := {name: value |
+	given := given_parameters(rule)
 	some name, default_value in defaults.parameters[rule]
-	value := given_or_default(object.get(given_parameters(rule), name, null), default_value)
+	value := given_or_default(object.get(given, name, null), default_value)
 }
 
 given_parameters(rule) := p if {
@@ -251,14 +278,6 @@ else := default_value
 # A violation as every target reports it; the message begins with the
 # prefix of the list item it is about.
 violation(rule, prefix, msg, field) := {"msg": concat("", [prefix, msg]), "details": {"rule": rule, "field": field}}
-
-object_or_empty(x) := x if is_object(x)
-
-else := {}
-
-string_or_empty(x) := x if is_string(x)
-
-else := ""
 
 # Strings of a parameter that should be a list of strings; anything else is ignored.
 strings(x) := [s | some s in x; is_string(s)] if is_array(x)

@@ -9,21 +9,24 @@ rule := "hostprocess-run-as-non-root"
 
 advice := "which the runtime cannot honour; remove it and choose the account with runAsUserName"
 
-violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".securityContext.runAsNonRoot"])) if {
-	some c in hp.hostprocess_containers
-	c.runAsNonRoot.own
-	c.runAsNonRoot.value == true
-	msg := sprintf("%s is a HostProcess container with runAsNonRoot: true, %s", [hp.label(c), advice])
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.runAsNonRoot"])) if {
+	some pod in hp.hostprocess_pods
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	entry.securityContext.runAsNonRoot == true
+	hp.hostprocess_container(pod, entry)
+	msg := sprintf("%s is a HostProcess container with runAsNonRoot: true, %s", [hp.entry_label(list, i, entry), advice])
 }
 
-violation contains hp.violation(rule, hp.prefix(pod), msg, concat("", [pod, ".securityContext.runAsNonRoot"])) if {
-	some pod in hp.hostprocess_pod_paths
-	inheriting := {c |
-		some c in hp.hostprocess_containers
-		c.pod == pod
-		not c.runAsNonRoot.own
-		c.runAsNonRoot.value == true
-	}
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.runAsNonRoot"])) if {
+	some pod in hp.hostprocess_pods
+	pod.spec.securityContext.runAsNonRoot == true
+	inheriting := [[list, i, entry] |
+		some list in hp.container_lists
+		some i, entry in hp.entries(pod.spec, list)
+		not hp.own_boolean(entry, "runAsNonRoot")
+		hp.hostprocess_container(pod, entry)
+	]
 	count(inheriting) > 0
-	msg := sprintf("%s %s runAsNonRoot: true from the pod, %s", [hp.labels(inheriting), hp.inherit(inheriting), advice])
+	msg := sprintf("%s %s runAsNonRoot: true from the pod, %s", [hp.entry_labels(inheriting), hp.inherit(inheriting), advice])
 }

@@ -49,12 +49,7 @@ service_account(name) := service_accounts[lower(account)] if {
 
 # A name allowed for a container: the service accounts; SYSTEM with
 # allowSystem or for an image in systemImages; an allowed local group.
-allowed(name, _) if service_account(name) in {"localservice", "networkservice"}
-
-allowed(name, _) if {
-	service_account(name) == "system"
-	allow_system
-}
+allowed(name, _) if allowed_for_any(name)
 
 allowed(name, container) if {
 	service_account(name) == "system"
@@ -64,7 +59,13 @@ allowed(name, container) if {
 # A container whose own image is in systemImages.
 system_image(container) if hp.image_matches(container.image, system_images)
 
-allowed(name, _) if {
+# A name allowed whatever the container's image: no container is read.
+allowed_for_any(name) := true if {
+	service_account(name) in {"localservice", "networkservice"}
+} else := true if {
+	allow_system
+	service_account(name) == "system"
+} else := true if {
 	not contains(name, `\`)
 	not padded(name)
 	lower(name) in local_groups
@@ -83,11 +84,17 @@ else := []
 
 # Containers without a name at either level: one violation per pod, at the
 # pod-level field, where setting it once fixes them all.
-violation contains hp.violation(rule, hp.prefix(pod), msg, concat("", [pod, ".securityContext.windowsOptions.runAsUserName"])) if {
-	some pod in hp.hostprocess_pod_paths
-	unnamed := {c | some c in hp.hostprocess_containers; c.pod == pod; c.runAsUserName.value == null}
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.runAsUserName"])) if {
+	some pod in hp.hostprocess_pods
+	not hp.pod_windows_string(pod.spec, "runAsUserName")
+	unnamed := [[list, i, entry] |
+		some list in hp.container_lists
+		some i, entry in hp.entries(pod.spec, list)
+		not hp.own_windows_string(entry, "runAsUserName")
+		hp.hostprocess_container(pod, entry)
+	]
 	count(unnamed) > 0
-	msg := sprintf("%s %s without runAsUserName; set securityContext.windowsOptions.runAsUserName on the pod to one of: %s", [hp.labels(unnamed), are_hostprocess(unnamed), allowed_text])
+	msg := sprintf("%s %s without runAsUserName; set securityContext.windowsOptions.runAsUserName on the pod to one of: %s", [hp.entry_labels(unnamed), are_hostprocess(unnamed), allowed_text])
 }
 
 are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
@@ -95,43 +102,54 @@ are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
 else := "are HostProcess containers"
 
 # Containers that inherit a disallowed pod-level name: one violation.
-violation contains hp.violation(rule, hp.prefix(pod), msg, concat("", [pod, ".securityContext.windowsOptions.runAsUserName"])) if {
-	some pod in hp.hostprocess_pod_paths
-	name := hp.pod_at[pod].spec.securityContext.windowsOptions.runAsUserName
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.runAsUserName"])) if {
+	some pod in hp.hostprocess_pods
+	name := pod.spec.securityContext.windowsOptions.runAsUserName
 	is_string(name)
-	denied := {c |
-		some c in hp.hostprocess_containers
-		c.pod == pod
-		not c.runAsUserName.own
-		not allowed(name, c.object)
-	}
+	not allowed_for_any(name)
+	denied := [[list, i, entry] |
+		some list in hp.container_lists
+		some i, entry in hp.entries(pod.spec, list)
+		not hp.own_windows_string(entry, "runAsUserName")
+		hp.hostprocess_container(pod, entry)
+		not allowed(name, entry)
+	]
 	count(denied) > 0
-	msg := sprintf("%s %s runAsUserName \"%s\" from the pod: %s; allowed: %s", [hp.labels(denied), hp.inherit(denied), name, reason(name), allowed_text])
+	msg := sprintf("%s %s runAsUserName \"%s\" from the pod: %s; allowed: %s", [hp.entry_labels(denied), hp.inherit(denied), name, reason(name), allowed_text])
 }
 
 # A container's own disallowed name: its own violation.
-violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".securityContext.windowsOptions.runAsUserName"])) if {
-	some c in hp.hostprocess_containers
-	c.runAsUserName.own
-	name := c.runAsUserName.value
-	not allowed(name, c.object)
-	msg := sprintf("%s runs as \"%s\": %s; allowed: %s", [hp.label(c), name, reason(name), allowed_text])
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.runAsUserName"])) if {
+	some pod in hp.hostprocess_pods
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	name := entry.securityContext.windowsOptions.runAsUserName
+	is_string(name)
+	hp.hostprocess_container(pod, entry)
+	not allowed(name, entry)
+	msg := sprintf("%s runs as \"%s\": %s; allowed: %s", [hp.entry_label(list, i, entry), name, reason(name), allowed_text])
 }
 
 # The inherit-user annotation runs every HostProcess container with the
 # runtime's own token (LocalSystem on a default install), whatever their
 # names say. Set with any value but a strconv.ParseBool false spelling.
-violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [pod.metadata, hp.inherit_user_annotation])) if {
+violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [hp.metadata_path(pod), hp.inherit_user_annotation])) if {
 	some pod in hp.hostprocess_pods
-	annotations := pod.annotations
+	not allow_system
+	annotations := hp.annotations(pod)
 	is_object(annotations)
 	value := annotations[hp.inherit_user_annotation]
 	not value in {"0", "f", "F", "false", "FALSE", "False"}
-	not allow_system
-	some c in hp.hostprocess_containers
-	c.pod == pod.path
-	not system_image(c.object)
+	beyond_system_images(pod)
 	msg := sprintf("the pod annotation %s: %s runs every HostProcess container as the runtime's own account (LocalSystem on a default install), whatever runAsUserName says; remove it, or allow SYSTEM with allowSystem or systemImages", [hp.inherit_user_annotation, json.marshal(value)])
+}
+
+# Some HostProcess container of the pod whose image is not in systemImages.
+beyond_system_images(pod) if {
+	some list in hp.container_lists
+	some entry in hp.entries(pod.spec, list)
+	hp.hostprocess_container(pod, entry)
+	not system_image(entry)
 }
 
 reason(name) := "NT AUTHORITY\\SYSTEM (LocalSystem) is allowed only with allowSystem: true or for an image in systemImages" if service_account(name) == "system"

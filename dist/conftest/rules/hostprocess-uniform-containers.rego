@@ -8,13 +8,38 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-uniform-containers"
 
-violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".securityContext.windowsOptions.hostProcess"])) if {
-	some c in hp.containers
-	msg := problem(c)
+# With pod-level hostProcess: true only a container's own false makes it
+# not a HostProcess container; otherwise only its own true makes it one.
+# No container is read for more than its own hostProcess.
+violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
+	some pod in hp.hostprocess_pods
+	hp.pod_level_hostprocess(pod)
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	entry.securityContext.windowsOptions.hostProcess == false
 }
 
-problem(c) := sprintf("%s is not a HostProcess container in a HostProcess pod; set securityContext.windowsOptions.hostProcess: true on it or on the pod", [hp.label(c)]) if {
-	not c.hostProcess.value == true
-} else := sprintf("%s sets hostProcess: true but the pod sets hostProcess: false; the pod-level and container values must be identical", [hp.label(c)]) if {
-	hp.pod_at[c.pod].spec.securityContext.windowsOptions.hostProcess == false
+violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
+	some pod in hp.hostprocess_pods
+	not hp.pod_level_hostprocess(pod)
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	not entry.securityContext.windowsOptions.hostProcess == true
 }
+
+violation contains uniform_violation(pod, list, i, entry, differs) if {
+	some pod in hp.hostprocess_pods
+	pod.spec.securityContext.windowsOptions.hostProcess == false
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	entry.securityContext.windowsOptions.hostProcess == true
+}
+
+not_hostprocess := "%s is not a HostProcess container in a HostProcess pod; set securityContext.windowsOptions.hostProcess: true on it or on the pod"
+
+differs := "%s sets hostProcess: true but the pod sets hostProcess: false; the pod-level and container values must be identical"
+
+uniform_violation(pod, list, i, entry, format) := hp.violation(
+	rule, pod.prefix, sprintf(format, [hp.entry_label(list, i, entry)]),
+	concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"]),
+)

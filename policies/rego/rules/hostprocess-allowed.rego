@@ -19,22 +19,29 @@ container_allowed(container) if hp.image_matches(container.image, allowed_images
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	hp.pod_level_hostprocess(pod)
-	pod_containers := {c | some c in hp.containers; c.pod == pod.path}
-	denied := {c | some c in pod_containers; not container_allowed(c.object)}
-	count(denied) + count({1 | count(pod_containers) == 0}) > 0
-	msg := pod_message(denied)
+	msg := pod_message(pod.spec, denied(pod.spec))
 }
 
-pod_message(denied) := "the pod sets securityContext.windowsOptions.hostProcess: true and has no containers" if count(denied) == 0
+# The denied containers as [list, index, entry], in list order.
+denied(spec) := [[list, i, entry] |
+	some list in hp.container_lists
+	some i, entry in hp.entries(spec, list)
+	not container_allowed(entry)
+]
 
-else := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, but the images of %s are not in allowedImages", [hp.labels(denied)])
+pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, but the images of %s are not in allowedImages", [hp.entry_labels(cs)]) if {
+	count(cs) > 0
+} else := "the pod sets securityContext.windowsOptions.hostProcess: true and has no containers" if {
+	hp.no_containers(spec)
+}
 
-violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".securityContext.windowsOptions.hostProcess"])) if {
-	some c in hp.containers
-	c.hostProcess.own
-	c.hostProcess.value == true
-	not container_allowed(c.object)
-	msg := sprintf("%s sets securityContext.windowsOptions.hostProcess: true, but its image %s is not in allowedImages", [hp.label(c), image_text(c.object)])
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {
+	some pod in hp.hostprocess_pods
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	entry.securityContext.windowsOptions.hostProcess == true
+	not container_allowed(entry)
+	msg := sprintf("%s sets securityContext.windowsOptions.hostProcess: true, but its image %s is not in allowedImages", [hp.entry_label(list, i, entry), image_text(entry)])
 }
 
 image_text(container) := sprintf("%q", [container.image]) if is_string(container.image)

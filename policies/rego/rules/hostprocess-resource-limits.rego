@@ -18,19 +18,59 @@ required := [name |
 
 given := hp.strings(hp.parameters(rule).requiredLimits)
 
-violation contains hp.violation(rule, hp.prefix(c.pod), msg, concat("", [hp.container_path(c), ".resources.limits"])) if {
-	some c in hp.hostprocess_containers
-	c.list != "ephemeralContainers"
-	limits := hp.object_or_empty(object.get(c.object, ["resources", "limits"], null))
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".resources.limits"])) if {
+	some pod in hp.hostprocess_pods
+	some list in ["containers", "initContainers"]
+	some i, entry in hp.entries(pod.spec, list)
+	limits := limits_of(entry)
+	lacks_limit(limits)
+	hp.hostprocess_container(pod, entry)
 	missing := [name | some name in required; not has_limit(limits, name)]
-	count(missing) > 0
-	msg := sprintf("%s is a HostProcess container without resources.limits for %s%s", [hp.label(c), concat(", ", missing), reasons(limits, missing)])
+	msg := sprintf("%s is a HostProcess container without resources.limits for %s%s", [hp.entry_label(list, i, entry), concat(", ", missing), reasons(limits, missing)])
 }
 
-has_limit(limits, name) if {
-	q := hp.quantity(limits[name])
+limits_of(entry) := entry.resources.limits if is_object(entry.resources.limits)
+
+else := {}
+
+lacks_limit(limits) if {
+	some name in required
+	not has_limit(limits, name)
+}
+
+# The limits that count, read once per distinct value: the containers of a
+# pod mostly repeat the same few values.
+has_limit(limits, name) if limits[name] in counted[name]
+
+counted[name] := {value | some value in limit_values[name]; counted_limit(name, value)} if some name in required
+
+limit_values[name] := {value |
+	some pod in hp.hostprocess_pods
+	some list in ["containers", "initContainers"]
+	some entry in hp.entries(pod.spec, list)
+	value := entry.resources.limits[name]
+} if some name in required
+
+counted_limit(name, value) := true if {
+	plain_limit(name, value)
+} else := true if {
+	q := hp.quantity(value)
 	q.positive
 	not too_small(name, q)
+}
+
+# The usual spellings, read without parsing: whole digits (no leading zero)
+# with a suffix, whose value is positive and, for memory, at least 1Mi.
+# Anything else is parsed as Kubernetes parses it.
+plain_limit("memory", value) if {
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(Mi|Gi|Ti|G|T)$`, value)
+}
+
+plain_limit(name, value) if {
+	name != "memory"
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`, value)
 }
 
 too_small("memory", q) if not q.mebibyte

@@ -1,0 +1,365 @@
+package harness_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
+	"github.com/open-policy-agent/frameworks/constraint/pkg/client/reviews"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
+	mutationtypes "github.com/open-policy-agent/gatekeeper/v3/pkg/mutation/types"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/util"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"github.com/policygen/policygen/internal/pipeline"
+	"github.com/policygen/policygen/internal/reference"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/policies"
+)
+
+// The cost benchmarks put the rules beside what a review costs anyway, in
+// one run, through Gatekeeper's constraint framework client (and through
+// `gator bench` when POLICYGEN_GATOR names a gator binary):
+//
+//	set=floor     eight trivial templates that never violate: the fixed
+//	              cost of eight templates in the framework
+//	set=baseline  one minimal template that checks only hostProcess (with
+//	              the guard's image allowlist, so that it decides what the
+//	              guard decides): what a peer would ship
+//	set=guard     the guard rule alone
+//	set=rules     all eight rules
+//
+// each on a HostProcess pod (pod=hostprocess), a pod that is not HostProcess
+// (pod=plain) and HostProcess pods of n containers (containers=n).
+
+// trivialRego never violates and reads the object once.
+const trivialRego = `package k8strivial%d
+
+violation contains {"msg": msg} if {
+	input.review.object.kind == "NeverAKind"
+	msg := "never"
+}
+`
+
+// baselineRego is the minimal HostProcess check: pod-level or any
+// container's hostProcess: true, unless every image it applies to is
+// allowed. Only a Pod's or a workload's pod spec, no lists, no messages
+// beyond the container's name.
+const baselineRego = `package k8sbaselinehostprocess
+
+kinds := {
+	"Pod": ["spec"],
+	"Deployment": ["spec", "template", "spec"],
+	"DaemonSet": ["spec", "template", "spec"],
+	"StatefulSet": ["spec", "template", "spec"],
+	"ReplicaSet": ["spec", "template", "spec"],
+	"Job": ["spec", "template", "spec"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+pod := object.get(input.review.object, kinds[input.review.object.kind], null)
+
+containers contains c if {
+	some list in ["containers", "initContainers", "ephemeralContainers"]
+	some c in pod[list]
+}
+
+allowed(image) if {
+	some entry in input.parameters.allowedImages
+	entry == image
+}
+
+allowed(image) if {
+	some entry in input.parameters.allowedImages
+	endswith(entry, "*")
+	startswith(image, trim_suffix(entry, "*"))
+}
+
+violation contains {"msg": msg} if {
+	pod.securityContext.windowsOptions.hostProcess == true
+	some c in containers
+	not allowed(c.image)
+	msg := sprintf("HostProcess is not allowed for %v", [c.name])
+}
+
+violation contains {"msg": msg} if {
+	some c in containers
+	c.securityContext.windowsOptions.hostProcess == true
+	not allowed(c.image)
+	msg := sprintf("HostProcess is not allowed for %v", [c.name])
+}
+`
+
+// costSet is a set of templates with one constraint each.
+type costSet struct {
+	name        string
+	templates   []*unstructured.Unstructured
+	constraints []*unstructured.Unstructured
+}
+
+// templateOf is a ConstraintTemplate of kind with Rego (v1) and, when
+// params, an object parameter schema that accepts anything.
+func templateOf(kind, rego string, params bool) *unstructured.Unstructured {
+	crd := map[string]any{"names": map[string]any{"kind": kind}}
+	if params {
+		crd["validation"] = map[string]any{"openAPIV3Schema": map[string]any{
+			"type":                                 "object",
+			"x-kubernetes-preserve-unknown-fields": true,
+		}}
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "templates.gatekeeper.sh/v1",
+		"kind":       "ConstraintTemplate",
+		"metadata":   map[string]any{"name": lower(kind)},
+		"spec": map[string]any{
+			"crd": map[string]any{"spec": crd},
+			"targets": []any{map[string]any{
+				"target": gatekeeper.GatekeeperTarget,
+				"code": []any{map[string]any{
+					"engine": "Rego",
+					"source": map[string]any{"version": "v1", "rego": rego},
+				}},
+			}},
+		},
+	}}
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func constraintOf(kind string, params map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": gatekeeper.ConstraintGroupVersion,
+		"kind":       kind,
+		"metadata":   map[string]any{"name": "bench"},
+		"spec":       map[string]any{},
+	}}
+	if params != nil {
+		u.Object["spec"].(map[string]any)["parameters"] = params
+	}
+	return u
+}
+
+// costSets are the four sets, the project's templates as published.
+func costSets(t testing.TB) []costSet {
+	t.Helper()
+	s, err := spec.Load(policies.FS, policies.SpecFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := pipeline.Render(s, nil, pipeline.Signing{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor := costSet{name: "floor"}
+	for i := range 8 {
+		kind := fmt.Sprintf("K8sTrivial%d", i)
+		floor.templates = append(floor.templates, templateOf(kind, fmt.Sprintf(trivialRego, i), false))
+		floor.constraints = append(floor.constraints, constraintOf(kind, nil))
+	}
+	base := costSet{name: "baseline",
+		templates:   []*unstructured.Unstructured{templateOf("K8sBaselineHostProcess", baselineRego, true)},
+		constraints: []*unstructured.Unstructured{constraintOf("K8sBaselineHostProcess", benchParams[reference.RuleAllowed])},
+	}
+	guard, rules := costSet{name: "guard"}, costSet{name: "rules"}
+	for _, r := range s.Rules {
+		var u unstructured.Unstructured
+		if err := yaml.Unmarshal(a[gatekeeper.TemplatePath(r)], &u.Object); err != nil {
+			t.Fatal(err)
+		}
+		c := gatekeeper.Constraint{Name: "bench", Parameters: benchParams[r.ID]}.Of(r)
+		rules.templates, rules.constraints = append(rules.templates, &u), append(rules.constraints, c)
+		if r.ID == reference.RuleAllowed {
+			guard.templates, guard.constraints = []*unstructured.Unstructured{&u}, []*unstructured.Unstructured{c}
+		}
+	}
+	return []costSet{floor, base, guard, rules}
+}
+
+// costPods are the pods reviewed, by sub-benchmark name.
+func costPods() []struct {
+	name string
+	obj  map[string]any
+} {
+	plain := daemonSet(1)
+	podSpec := plain["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	delete(podSpec, "hostNetwork")
+	podSpec["securityContext"] = map[string]any{"runAsNonRoot": true}
+	out := []struct {
+		name string
+		obj  map[string]any
+	}{{"pod=hostprocess", daemonSet(1)}, {"pod=plain", plain}}
+	for _, n := range []int{1, 10, 50, 200} {
+		out = append(out, struct {
+			name string
+			obj  map[string]any
+		}{"containers=" + strconv.Itoa(n), daemonSet(n)})
+	}
+	return out
+}
+
+// frameworksClient is a constraint framework client, as gator builds it,
+// with the set's templates and constraints.
+func frameworksClient(t testing.TB, set costSet) gator.Client {
+	t.Helper()
+	client, err := gator.NewOPAClient(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := runtime.NewScheme()
+	if err := apis.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, u := range set.templates {
+		tmpl, err := reader.ToTemplate(scheme, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.AddTemplate(ctx, tmpl); err != nil {
+			t.Fatalf("%s: %v", set.name, err)
+		}
+	}
+	for _, c := range set.constraints {
+		if _, err := client.AddConstraint(ctx, c); err != nil {
+			t.Fatalf("%s: %v", set.name, err)
+		}
+	}
+	return client
+}
+
+// createReview is the admission review of creating obj.
+func createReview(t testing.TB, obj map[string]any) *target.AugmentedReview {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	gvk := u.GroupVersionKind()
+	req := &admissionv1.AdmissionRequest{
+		Operation: admissionv1.Create,
+		Name:      u.GetName(),
+		Namespace: u.GetNamespace(),
+		Object:    runtime.RawExtension{Raw: raw},
+	}
+	req.Kind.Group, req.Kind.Version, req.Kind.Kind = gvk.Group, gvk.Version, gvk.Kind
+	return &target.AugmentedReview{AdmissionRequest: req, IsAdmission: true, Source: mutationtypes.SourceTypeOriginal}
+}
+
+// BenchmarkCost is one admission review through the framework client, per
+// set and pod. Every review must pass: a benchmark of a violation would
+// measure the message.
+func BenchmarkCost(b *testing.B) {
+	ctx := context.Background()
+	for _, set := range costSets(b) {
+		client := frameworksClient(b, set)
+		for _, pod := range costPods() {
+			review := createReview(b, pod.obj)
+			b.Run("set="+set.name+"/"+pod.name, func(b *testing.B) {
+				resp, err := client.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint))
+				if err != nil || len(resp.Results()) > 0 {
+					b.Fatalf("got %v, %v; want no violations", resp.Results(), err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := client.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// gatorIterations are the reviews of one `gator bench` run.
+var gatorIterations = 200
+
+// BenchmarkGatorCost runs `gator bench` (the Rego engine) once per set and
+// pod, POLICYGEN_GATOR naming the binary, and reports its median latency
+// and its allocations per review as the op (gator gives bytes only as
+// text). Run it with -benchtime 1x.
+func BenchmarkGatorCost(b *testing.B) {
+	bin := os.Getenv("POLICYGEN_GATOR")
+	if bin == "" {
+		b.Skip("POLICYGEN_GATOR names no gator binary")
+	}
+	if out, err := exec.Command(bin, "bench", "--help").CombinedOutput(); err != nil {
+		b.Skipf("%s has no bench command: %v: %.200s", bin, err, out)
+	}
+	for _, set := range costSets(b) {
+		for _, pod := range costPods() {
+			b.Run("set="+set.name+"/"+pod.name, func(b *testing.B) {
+				dir := b.TempDir()
+				var files []any
+				for _, u := range set.templates {
+					files = append(files, u.Object)
+				}
+				for _, u := range set.constraints {
+					files = append(files, u.Object)
+				}
+				files = append(files, pod.obj)
+				for i, f := range files {
+					y, err := yaml.Marshal(f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d.yaml", i)), y, 0o644); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for b.Loop() {
+					out, err := exec.Command(bin, "bench", "-f", dir, "-e", "rego", "--memory",
+						"-n", strconv.Itoa(gatorIterations), "-o", "json").Output()
+					if err != nil {
+						b.Fatalf("gator bench: %v: %s", err, out)
+					}
+					var results []struct {
+						ViolationCount int `json:"violationCount"`
+						Latencies      struct {
+							P50 string `json:"p50"`
+						} `json:"latencies"`
+						MemoryStats *struct {
+							AllocsPerReview float64 `json:"allocsPerReview"`
+						} `json:"memoryStats"`
+					}
+					if err := json.Unmarshal(out, &results); err != nil || len(results) != 1 {
+						b.Fatalf("gator bench output: %v: %.500s", err, out)
+					}
+					r := results[0]
+					if r.ViolationCount > 0 {
+						b.Fatalf("gator bench: %d violations; want none", r.ViolationCount)
+					}
+					p50, err := time.ParseDuration(r.Latencies.P50)
+					if err != nil {
+						b.Fatalf("gator bench p50: %v", err)
+					}
+					b.ReportMetric(float64(p50.Nanoseconds()), "ns/op")
+					if r.MemoryStats != nil {
+						b.ReportMetric(r.MemoryStats.AllocsPerReview, "allocs/op")
+					}
+				}
+			})
+		}
+	}
+}
