@@ -70,8 +70,12 @@ func (g *GatekeeperRego) Install(t testing.TB) {
 			constraints = append(constraints, u)
 		}
 	}
-	if len(templates) != len(g.spec.Rules) || len(constraints) != len(g.spec.Rules) {
-		t.Fatalf("dist/gatekeeper/all: %d templates and %d constraints for %d rules", len(templates), len(constraints), len(g.spec.Rules))
+	want := 0
+	for _, r := range g.spec.Rules {
+		want += len(g.spec.ConstraintsOf(r.ID))
+	}
+	if len(templates) != len(g.spec.Rules) || len(constraints) != want {
+		t.Fatalf("dist/gatekeeper/all: %d templates and %d constraints for %d rules; the constraints file gives %d", len(templates), len(constraints), len(g.spec.Rules), want)
 	}
 	ctx := context.Background()
 	start = time.Now()
@@ -113,6 +117,15 @@ func (g *GatekeeperRego) Install(t testing.TB) {
 		g.waitEnforced(t, u)
 	}
 	c.Time(fmt.Sprintf("%d constraints enforced", len(constraints)), start)
+	// The installed bundle enforces; the tests then judge with one
+	// constraint per rule, in every namespace, whose parameters each
+	// case sets (Constrain).
+	for _, u := range constraints {
+		if err := c.Client(u).Delete(ctx, u.GetName(), metav1.DeleteOptions{}); err != nil {
+			t.Fatalf("removing the bundle's constraint %s: %v", u.GetName(), err)
+		}
+	}
+	g.Constrain(t, nil)
 }
 
 // Match is what a constraint of r matches in every namespace: the kinds
