@@ -17,9 +17,9 @@ type evalJSON struct {
 		Document   int    `json:"document"`
 		Status     string `json:"status"`
 		Violations []struct {
-			Rule  string `json:"rule"`
-			Field string `json:"field"`
-			Msg   string `json:"msg"`
+			Rule   string `json:"rule"`
+			Field  string `json:"field"`
+			Msg    string `json:"msg"`
 			Fix    string `json:"fix"`
 			Action string `json:"action"`
 		} `json:"violations"`

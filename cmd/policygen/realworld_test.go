@@ -84,4 +84,3 @@ func set(ss []string) []string {
 	}
 	return out
 }
-
