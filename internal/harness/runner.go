@@ -19,18 +19,29 @@ func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Wr
 		rep.Stats[i].Engine = e.Name()
 	}
 	start := time.Now()
+	reviews := make([]Review, len(all))
+	for n, c := range all {
+		reviews[n] = ReviewOf(c)
+	}
+	pre := evaluateAll(ctx, reviews, engines, rep.Stats)
 	for n, c := range all {
 		res := CaseResult{Case: c.Name, File: c.File, Line: c.Line}
 		var first []violation.Violation
 		firstEngine := ""
-		r := ReviewOf(c)
+		r := reviews[n]
 		for i, e := range engines {
 			if !Judges(e, r) {
 				continue
 			}
-			t := time.Now()
-			got, err := e.Evaluate(ctx, r)
-			rep.Stats[i].Time += time.Since(t)
+			var got []violation.Violation
+			var err error
+			if pre[i] != nil {
+				got, err = pre[i][n].Violations, pre[i][n].Err
+			} else {
+				t := time.Now()
+				got, err = e.Evaluate(ctx, r)
+				rep.Stats[i].Time += time.Since(t)
+			}
 			rep.Stats[i].Judged++
 			res.Engines = append(res.Engines, e.Name())
 			if err != nil {

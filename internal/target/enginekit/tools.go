@@ -52,3 +52,16 @@ func Run(ctx context.Context, bin string, args ...string) ([]byte, error) {
 	}
 	return stdout.Bytes(), err
 }
+
+// WriteObjects writes each object to a file of its own in dir and returns
+// the files' paths, in the objects' order.
+func WriteObjects(dir string, objects []map[string]any) ([]string, error) {
+	files := make([]string, len(objects))
+	for k, obj := range objects {
+		files[k] = filepath.Join(dir, fmt.Sprintf("object-%04d.yaml", k))
+		if err := WriteYAML(files[k], obj); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}

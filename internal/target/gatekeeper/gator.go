@@ -9,14 +9,17 @@ import (
 	"path/filepath"
 
 	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/internal/target/enginekit"
 	"github.com/policygen/policygen/internal/violation"
 
-	"github.com/policygen/policygen/internal/spec"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // GatorCLI runs `gator test` over the published templates, one constraint
-// per rule carrying the case's parameters, and the object.
+// per rule carrying the parameters, and the objects: one run per parameter
+// set over every object judged under it.
 type GatorCLI struct {
 	bin, dist, work string
 	spec            *spec.Spec
@@ -27,10 +30,17 @@ func (g *GatorCLI) Name() string { return "gator-cli" }
 func (g *GatorCLI) Admission() bool { return false }
 
 func (g *GatorCLI) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
-	object, params := r.Object, r.Parameters
-	if r.Op() == "DELETE" {
-		return nil, nil // gator reviews objects, not deletions
-	}
+	return enginekit.EvaluateOne(ctx, r, g.judge)
+}
+
+func (g *GatorCLI) EvaluateBatch(ctx context.Context, rs []harness.Review) []harness.Outcome {
+	return enginekit.EvaluateBatch(ctx, rs, g.judge)
+}
+
+// judge runs gator once. gator names no file in its results, only the
+// violating object as it read it, so each result goes to the objects that
+// gator reads as that very object (equal objects get equal verdicts).
+func (g *GatorCLI) judge(ctx context.Context, params map[string]map[string]any, objects []map[string]any) ([][]violation.Violation, error) {
 	dir, err := os.MkdirTemp(g.work, "gator-")
 	if err != nil {
 		return nil, err
@@ -49,23 +59,65 @@ func (g *GatorCLI) Evaluate(ctx context.Context, r harness.Review) ([]violation.
 		}
 		args = append(args, "-f", f)
 	}
-	obj := filepath.Join(dir, "object.yaml")
-	if err := enginekit.WriteYAML(obj, object); err != nil {
+	files, err := enginekit.WriteObjects(dir, objects)
+	if err != nil {
 		return nil, err
 	}
-	out, err := enginekit.Run(ctx, g.bin, append(args, "-f", obj)...)
+	objectsOf := map[string][]int{}
+	for k, f := range files {
+		key, err := gatorReads(f)
+		if err != nil {
+			return nil, err
+		}
+		objectsOf[key] = append(objectsOf[key], k)
+		args = append(args, "-f", f)
+	}
+	out, err := enginekit.Run(ctx, g.bin, args...)
 	if err != nil && !bytes.HasPrefix(bytes.TrimSpace(out), []byte("[")) {
 		return nil, fmt.Errorf("%v: %s", err, out)
 	}
-	var results []enginekit.ToolResult
+	var results []struct {
+		enginekit.ToolResult
+		ViolatingObject json.RawMessage `json:"violatingObject"`
+	}
 	if len(bytes.TrimSpace(out)) > 0 {
 		if err := json.Unmarshal(out, &results); err != nil {
 			return nil, fmt.Errorf("gator output: %v: %s", err, out)
 		}
 	}
-	var vs []violation.Violation
+	got := make([][]violation.Violation, len(objects))
 	for _, r := range results {
-		vs = append(vs, r.Violation())
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(r.ViolatingObject); err != nil {
+			return nil, fmt.Errorf("gator's violating object: %v: %s", err, r.ViolatingObject)
+		}
+		key, err := json.Marshal(u.Object)
+		if err != nil {
+			return nil, err
+		}
+		ks, ok := objectsOf[string(key)]
+		if !ok {
+			return nil, fmt.Errorf("gator reported a violation of an object it was not given: %s", key)
+		}
+		for _, k := range ks {
+			got[k] = append(got[k], r.Violation())
+		}
 	}
-	return vs, nil
+	return got, nil
+}
+
+// gatorReads is the object in file as gator reads it, as JSON: the key of
+// that object's results.
+func gatorReads(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	objs, err := reader.ReadK8sResources(f)
+	if err != nil || len(objs) != 1 {
+		return "\x00" + file, err // an empty object gets no results; an unreadable one fails the run
+	}
+	b, err := json.Marshal(objs[0].Object)
+	return string(b), err
 }
