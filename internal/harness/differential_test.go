@@ -75,13 +75,13 @@ func envInt(name string, def int) int {
 // and requires each engine to give exactly the reference model's
 // violations. An UPDATE goes to the engines that judge admission requests;
 // an engine of files judges the object alone, as a file. By default it
-// compares 3,000 documents or runs 60 seconds, whichever ends first;
+// compares 2,000 documents or runs 30 seconds, whichever ends first;
 // POLICYGEN_DIFF_OBJECTS, POLICYGEN_DIFF_SECONDS (0: no time limit) and
 // POLICYGEN_DIFF_SEED scale it up (make fuzz). It reports every kind of
 // disagreement it saw, counted, and the first few in full, shrunk.
 func TestDifferential(t *testing.T) {
-	objects := envInt("POLICYGEN_DIFF_OBJECTS", 3000)
-	seconds := envInt("POLICYGEN_DIFF_SECONDS", 60)
+	objects := envInt("POLICYGEN_DIFF_OBJECTS", 2000)
+	seconds := envInt("POLICYGEN_DIFF_SECONDS", 30)
 	seed := uint64(envInt("POLICYGEN_DIFF_SEED", 20261122))
 	es := engines(t)
 	sets := generate.ParameterSets()

@@ -8,12 +8,6 @@ import (
 	"github.com/policygen/policygen/internal/spec"
 )
 
-// CaseFile is the case file of a rule: its id without the policy set's
-// prefix (hostprocess-host-network → host-network.yaml).
-func CaseFile(s *spec.Spec, r spec.Rule) string {
-	return strings.TrimPrefix(r.ID, s.Metadata.Name+"-") + ".yaml"
-}
-
 // Incomplete lists what each rule of the spec lacks of what a rule needs
 // besides its Rego (which loading the spec checks): a case file of its own
 // with cases in which it fires and cases in which it must not, a model in
@@ -22,7 +16,7 @@ func CaseFile(s *spec.Spec, r spec.Rule) string {
 func Incomplete(s *spec.Spec, all []cases.Case, modelled []string, readme string) []string {
 	var out []string
 	for _, r := range s.Rules {
-		file := CaseFile(s, r)
+		file := s.CaseFile(r)
 		fires, silent, own := 0, 0, 0
 		for _, c := range all {
 			if c.File == file {

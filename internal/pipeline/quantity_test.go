@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"strings"
@@ -52,59 +53,68 @@ func counts(q, name string) bool {
 }
 
 // The Rego's quantity parser decides as Kubernetes' own parser does, in
-// every engine, for cpu and memory limits of every form.
+// every engine, for cpu and memory limits of every form. Each pod carries
+// one container per quantity (the rule judges each container on its own
+// limits), so that an engine judges a few dozen pods, not a thousand.
 func TestQuantitiesAsKubernetesParsesThem(t *testing.T) {
-	s, err := LoadSpec(Inputs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Render(s, nil, Signing{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engines, err := BuildEngines(s, a, EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const rule = "hostprocess-resource-limits"
-	checked, missing := 0, 0
+	engines := embeddedEngines(t)
+	const rule, perPod = "hostprocess-resource-limits", 40
+	var qs []string
 	for _, q := range quantities() {
-		if hugeExponent.MatchString(q) {
-			continue
+		if !hugeExponent.MatchString(q) {
+			qs = append(qs, q)
 		}
-		for _, name := range []string{"cpu", "memory"} {
-			limits := map[string]any{"cpu": "1", "memory": "1Gi"}
-			limits[name] = q
+	}
+	checked, missing := 0, 0
+	for _, name := range []string{"cpu", "memory"} {
+		for first := 0; first < len(qs); first += perPod {
+			batch := qs[first:min(first+perPod, len(qs))]
+			var containers []any
+			for k, q := range batch {
+				limits := map[string]any{"cpu": "1", "memory": "1Gi"}
+				limits[name] = q
+				containers = append(containers, map[string]any{"name": fmt.Sprintf("c%d", k), "image": "c", "resources": map[string]any{"limits": limits}})
+			}
 			pod := map[string]any{
 				"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
 				"spec": map[string]any{
 					"hostNetwork":     true,
 					"nodeSelector":    map[string]any{"kubernetes.io/os": "windows"},
 					"securityContext": map[string]any{"windowsOptions": map[string]any{"hostProcess": true, "runAsUserName": `NT AUTHORITY\LOCAL SERVICE`}},
-					"containers":      []any{map[string]any{"name": "c", "image": "c", "resources": map[string]any{"limits": limits}}},
+					"containers":      containers,
 				},
 			}
-			want := !counts(q, name)
-			if want {
-				missing++
-			}
-			checked++
-			for _, e := range engines.List {
+			for _, e := range engines {
 				vs, err := e.Evaluate(context.Background(), harness.Review{Object: pod})
 				if err != nil {
-					t.Fatalf("%s %q in %s: %v", name, q, e.Name(), err)
+					t.Fatalf("%s limits %q in %s: %v", name, batch, e.Name(), err)
 				}
-				got := false
+				got := map[string]string{} // field -> message
 				for _, v := range vs {
 					if v.Rule == rule {
-						got = true
-						if !strings.Contains(v.Message, name) {
-							t.Errorf("%s %q in %s: the message does not name %s: %s", name, q, e.Name(), name, v.Message)
-						}
+						got[v.Field] = v.Message
 					}
 				}
-				if got != want {
-					t.Errorf("%s %q in %s: missing limit %v, Kubernetes says %v", name, q, e.Name(), got, want)
+				for k, q := range batch {
+					field := fmt.Sprintf("spec.containers[%d].resources.limits", k)
+					msg, found := got[field]
+					want := !counts(q, name)
+					if found != want {
+						t.Errorf("%s %q in %s: missing limit %v, Kubernetes says %v", name, q, e.Name(), found, want)
+					}
+					if found && !strings.Contains(msg, name) {
+						t.Errorf("%s %q in %s: the message does not name %s: %s", name, q, e.Name(), name, msg)
+					}
+					delete(got, field)
+				}
+				if len(got) > 0 {
+					t.Errorf("%s in %s: violations at fields no quantity was given: %v", name, e.Name(), got)
+				}
+			}
+			for _, q := range batch {
+				checked++
+				if !counts(q, name) {
+					missing++
 				}
 			}
 		}

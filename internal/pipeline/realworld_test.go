@@ -22,22 +22,11 @@ func TestRealWorldThroughEveryEngine(t *testing.T) {
 	if len(manifests) < 20 {
 		t.Fatalf("the corpus holds %d manifests, want at least 20", len(manifests))
 	}
-	s, err := LoadSpec(Inputs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Render(s, nil, Signing{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engines, err := BuildEngines(s, a, EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engines := embeddedEngines(t)
 	total := 0
 	for _, m := range manifests {
 		total += len(m.Want)
-		for _, e := range engines.List {
+		for _, e := range engines {
 			got, err := e.Evaluate(context.Background(), harness.Review{Object: m.Object})
 			if err != nil {
 				t.Fatalf("%s in %s: %v", m.File, e.Name(), err)
@@ -52,5 +41,5 @@ func TestRealWorldThroughEveryEngine(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d manifests, %d violations, through %d engines", len(manifests), total, len(engines.List))
+	t.Logf("%d manifests, %d violations, through %d engines", len(manifests), total, len(engines))
 }

@@ -140,3 +140,20 @@ func (s *Spec) LibSources() []string {
 	}
 	return out
 }
+
+// CaseFile is the case file of a rule: its id without the policy set's
+// prefix (hostprocess-host-network → host-network.yaml).
+func (s *Spec) CaseFile(r Rule) string {
+	return strings.TrimPrefix(r.ID, s.Metadata.Name+"-") + ".yaml"
+}
+
+// SharedCaseFile reports whether a case file is no rule's own: its cases
+// (kinds, malformed input, operations) speak of every rule.
+func (s *Spec) SharedCaseFile(file string) bool {
+	for _, r := range s.Rules {
+		if s.CaseFile(r) == file {
+			return false
+		}
+	}
+	return true
+}

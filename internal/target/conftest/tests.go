@@ -13,7 +13,7 @@ import (
 )
 
 // testsPath is where the cases are published as Rego unit tests.
-const testsPath = "conftest/tests/cases_test.rego"
+const testsPath = "conftest-tests/cases_test.rego"
 
 // rego literals are JSON values: JSON is a subset of Rego's term syntax.
 func regoLiteral(v any) (string, error) {

@@ -100,7 +100,7 @@ func renderSuites(s *spec.Spec, all []cases.Case) (render.Artifacts, error) {
 		}
 	}
 	for _, r := range s.Rules {
-		st, constraints, err := ruleSuite(r, gcs)
+		st, constraints, err := ruleSuite(r, casesOf(s, r, gcs))
 		if err != nil {
 			return nil, err
 		}
@@ -188,6 +188,23 @@ type paramSet struct {
 	given  bool
 	params map[string]any
 	key    string // canonical JSON; "" when absent
+}
+
+// casesOf are the cases of a rule's suite: those of its own case file and
+// of the shared files (no rule's own: kinds, malformed, operations, smoke),
+// and every other case that expects a violation of it.
+// A case of another rule's file that expects none of this rule's is left to
+// that rule's suite: each such case is still judged by every rule at once
+// whenever policygen tests (the gator engine), and gator verify compiles the
+// template anew for every case, so each case in a suite costs its time.
+func casesOf(s *spec.Spec, r spec.Rule, gcs []gatorCase) []gatorCase {
+	var out []gatorCase
+	for _, gc := range gcs {
+		if gc.File == s.CaseFile(r) || s.SharedCaseFile(gc.File) || len(gc.Expect[r.ID]) > 0 {
+			out = append(out, gc)
+		}
+	}
+	return out
 }
 
 // ruleSuite builds a rule's suite and its constraint files (path under

@@ -1,0 +1,49 @@
+# HostProcess only where the constraint allows it: the Pod Security Standards
+# Baseline rule, with an image allowlist. With no allowedImages, any
+# hostProcess: true (pod-level or on a container) violates.
+package k8shostprocessallowed
+
+import data.lib.hostprocess as hp
+
+rule := "hostprocess-allowed"
+
+allowed_images := hp.strings(hp.parameters(rule).allowedImages)
+
+# A container is allowed when its image is. (Negate this, not
+# hp.image_matches(c.image, ...): OPA would hoist a missing c.image out of
+# the negation and skip the container.)
+container_allowed(container) if hp.image_matches(container.image, allowed_images)
+
+# Pod-level hostProcess: true needs every container's image to be allowed,
+# and at least one container (with none, no image vouches for the pod).
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.hostProcess"])) if {
+	some pod in hp.hostprocess_pods
+	hp.pod_level_hostprocess(pod)
+	msg := pod_message(pod.spec, denied(pod.spec))
+}
+
+# The denied containers as [list, index, entry], in list order.
+denied(spec) := [[list, i, entry] |
+	some list in hp.container_lists
+	some i, entry in hp.entries(spec, list)
+	not container_allowed(entry)
+]
+
+pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.hostProcess: true, but the images of %s are not in allowedImages", [hp.entry_labels(cs)]) if {
+	count(cs) > 0
+} else := "the pod sets securityContext.windowsOptions.hostProcess: true and has no containers" if {
+	hp.no_containers(spec)
+}
+
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {
+	some pod in hp.hostprocess_pods
+	some list in hp.container_lists
+	some i, entry in hp.entries(pod.spec, list)
+	entry.securityContext.windowsOptions.hostProcess == true
+	not container_allowed(entry)
+	msg := sprintf("%s sets securityContext.windowsOptions.hostProcess: true, but its image %s is not in allowedImages", [hp.entry_label(list, i, entry), image_text(entry)])
+}
+
+image_text(container) := sprintf("%q", [container.image]) if is_string(container.image)
+
+else := "(none)"
