@@ -52,19 +52,12 @@ document_objects(doc) := [{"path": "", "prefix": "", "kind": object.get(doc, "ki
 	not is_list(doc)
 } else := [o |
 	is_list(doc)
-	lists := {list_path: list.kind | walk(doc, [list_path, list]); is_list(list)}
-	walk(doc.items, [p, item])
-	path := array.concat(["items"], p)
+	some list_path, list in lists_of(doc)
+	some i, item in list.items
 	is_object(item)
-	k := count(path) / 2
-	k == floor(k)
-	every j in numbers.range(0, k - 1) {
-		path[2 * j] == "items"
-		is_number(path[(2 * j) + 1])
-		lists[array.slice(path, 0, 2 * j)]
-	}
-	kind := item_kind(item, lists[array.slice(path, 0, count(path) - 2)])
-	item_path := concat(".", [sprintf("items[%d]", [path[(2 * j) + 1]]) | some j in numbers.range(0, k - 1)])
+	path := array.concat(list_path, ["items", i])
+	kind := item_kind(item, list.kind)
+	item_path := concat(".", [sprintf("items[%d]", [path[j]]) | some j in numbers.range(1, count(path) - 1); j % 2 == 1])
 	o := {
 		"path": concat("", [item_path, "."]),
 		"prefix": sprintf("%s %s%s: ", [item_path, kind_text(kind), name_text(item)]),
@@ -72,6 +65,31 @@ document_objects(doc) := [{"path": "", "prefix": "", "kind": object.get(doc, "ki
 		"object": item,
 	}
 ]
+
+# The lists of a list document by path: the document itself and every list
+# that is an item of one of them, to any depth. One walk finds the lists
+# (a cheap test per value); the items are then read from each list, not
+# found by walking every value again.
+lists_of(doc) := {path: list |
+	some path, list in found
+	count(path) % 2 == 0
+	every j, segment in path {
+		list_segment(j, segment, path, found)
+	}
+} if found := {path: list | walk(doc, [path, list]); is_list(list)}
+
+# A path of lists alternates "items" and an index, and each list on the
+# way is a list.
+list_segment(j, segment, path, lists) if {
+	j % 2 == 0
+	segment == "items"
+	lists[array.slice(path, 0, j)]
+}
+
+list_segment(j, segment, _, _) if {
+	j % 2 == 1
+	is_number(segment)
+}
 
 # A list: kind List or a kind ending in List, with an array of items.
 is_list(x) if {
