@@ -56,7 +56,25 @@ func (g *GatekeeperRego) Name() string { return "gatekeeper-rego" }
 
 var templateGVK = schema.GroupVersionKind{Group: "templates.gatekeeper.sh", Version: "v1", Kind: "ConstraintTemplate"}
 
+// Install installs the bundle as a user does (InstallBundle), then swaps
+// its constraints for one per rule in every namespace, whose parameters
+// each case sets (Constrain).
 func (g *GatekeeperRego) Install(t testing.TB) {
+	t.Helper()
+	constraints := g.InstallBundle(t)
+	ctx := context.Background()
+	for _, u := range constraints {
+		if err := g.c.Client(u).Delete(ctx, u.GetName(), metav1.DeleteOptions{}); err != nil {
+			t.Fatalf("removing the bundle's constraint %s: %v", u.GetName(), err)
+		}
+	}
+	g.Constrain(t, nil)
+}
+
+// InstallBundle installs dist/gatekeeper/all through kustomize and the API,
+// templates first, each constraint once its kind is served, and waits until
+// every constraint is enforced; it returns the constraints.
+func (g *GatekeeperRego) InstallBundle(t testing.TB) []*unstructured.Unstructured {
 	t.Helper()
 	c := g.c
 	start := time.Now()
@@ -117,15 +135,7 @@ func (g *GatekeeperRego) Install(t testing.TB) {
 		g.waitEnforced(t, u)
 	}
 	c.Time(fmt.Sprintf("%d constraints enforced", len(constraints)), start)
-	// The installed bundle enforces; the tests then judge with one
-	// constraint per rule, in every namespace, whose parameters each
-	// case sets (Constrain).
-	for _, u := range constraints {
-		if err := c.Client(u).Delete(ctx, u.GetName(), metav1.DeleteOptions{}); err != nil {
-			t.Fatalf("removing the bundle's constraint %s: %v", u.GetName(), err)
-		}
-	}
-	g.Constrain(t, nil)
+	return constraints
 }
 
 // Match is what a constraint of r matches in every namespace: the kinds

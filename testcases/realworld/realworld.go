@@ -69,3 +69,26 @@ func Load() ([]Manifest, error) {
 	}
 	return out, nil
 }
+
+// DefaultVerdict is what the default constraints (policies/constraints.yaml)
+// give one manifest, from default-verdicts.yaml: admitted, admitted with
+// warnings, or denied, and by which rules.
+type DefaultVerdict struct {
+	File    string   `json:"file"`
+	Verdict string   `json:"verdict"` // admit, warn or deny
+	Deny    []string `json:"deny"`    // the rules whose constraints deny it
+	Warn    []string `json:"warn"`    // the rules whose constraints only warn
+}
+
+// DefaultVerdicts reads default-verdicts.yaml.
+func DefaultVerdicts() ([]DefaultVerdict, error) {
+	raw, err := fs.ReadFile(files, "default-verdicts.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var f struct{ Verdicts []DefaultVerdict }
+	if err := yaml.UnmarshalStrict(raw, &f); err != nil {
+		return nil, fmt.Errorf("default-verdicts.yaml: %w", err)
+	}
+	return f.Verdicts, nil
+}
