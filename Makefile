@@ -62,7 +62,10 @@ policytest: tools
 # The real tools over the committed dist/, as a user runs them, every count
 # taken from the spec: eval says what conftest says; OPA loads the bundle;
 # kustomize builds each bundle, a template before its constraint; gator
-# judges with the templates and the sample constraints.
+# judges with the templates and the sample constraints; conftest, eval and
+# gator (over kustomize build dist/gatekeeper/all) give every case object,
+# in its namespace and in kube-system, and every real-world manifest the
+# same verdict under the default constraints, gator the recorded ones.
 dist-tools: tools
 	POLICYGEN_TOOLS=$(TOOLS) POLICYGEN_CONFTEST=$(CONFTEST) POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) \
 		$(GO) test -count=1 -timeout 10m -tags tools -run 'Conftest|WithOPA|Kustomize|Gator' ./cmd/policygen
