@@ -292,24 +292,25 @@ func (c *corpus) evalVerdicts(t *testing.T) []judged {
 	return out2
 }
 
-// gatorVerdicts runs gator once over what kustomize builds of the bundle
-// and every object; gator names each violation's object by its content.
-func (c *corpus) gatorVerdicts(t *testing.T, bundle string) []judged {
+// gatorVerdicts runs gator once over what kustomize builds of the
+// kustomization dir and every object; gator names each violation's object
+// by its content.
+func (c *corpus) gatorVerdicts(t *testing.T, dir string) []judged {
 	t.Helper()
-	built, err := exec.Command(tool(t, "kustomize"), "build", dist+"/gatekeeper/"+bundle).Output()
+	built, err := exec.Command(tool(t, "kustomize"), "build", dir).Output()
 	if err != nil {
-		t.Fatalf("kustomize build %s: %v", bundle, err)
+		t.Fatalf("kustomize build %s: %v", dir, err)
 	}
-	policy := filepath.Join(t.TempDir(), bundle+".yaml")
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(policy, built, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(tool(t, "gator"), "test", "-o", "json", "-f", policy, "-f", c.gatorDir).Output()
 	var results []struct {
 		toolViolation
-		EnforcementAction        string `json:"enforcementAction"`
-		ScopedEnforcementActions []string
-		ViolatingObject          json.RawMessage `json:"violatingObject"`
+		EnforcementAction string          `json:"enforcementAction"`
+		ScopedActions     []string        `json:"scopedActions"` // the actions at gator's enforcement point
+		ViolatingObject   json.RawMessage `json:"violatingObject"`
 	}
 	if len(bytes.TrimSpace(out)) > 0 {
 		if jerr := json.Unmarshal(out, &results); jerr != nil {
@@ -321,10 +322,10 @@ func (c *corpus) gatorVerdicts(t *testing.T, bundle string) []judged {
 	byKey := map[string][]string{}
 	for _, r := range results {
 		action := r.EnforcementAction
-		if action == "scoped" { // the most severe action at gator's enforcement point
+		if action == "scoped" { // the most severe
 			action = "dryrun"
 			for _, a := range []string{"warn", "deny"} {
-				if slices.Contains(r.ScopedEnforcementActions, a) {
+				if slices.Contains(r.ScopedActions, a) {
 					action = a
 				}
 			}
@@ -383,7 +384,7 @@ func disagreements(c *corpus, conftest, eval, gator []judged) []string {
 // and the comparison says so, naming the objects.
 func TestConftestEvalAndGatorAgree(t *testing.T) {
 	c := buildCorpus(t, true)
-	conftest, eval, gator := c.conftestVerdicts(t), c.evalVerdicts(t), c.gatorVerdicts(t, "all")
+	conftest, eval, gator := c.conftestVerdicts(t), c.evalVerdicts(t), c.gatorVerdicts(t, dist+"/gatekeeper/all")
 	bad := disagreements(c, conftest, eval, gator)
 	for _, d := range bad {
 		t.Error(d)
@@ -402,7 +403,7 @@ func TestConftestEvalAndGatorAgree(t *testing.T) {
 	}
 
 	t.Run("gator with the guard alone disagrees", func(t *testing.T) {
-		bad := disagreements(c, conftest, eval, c.gatorVerdicts(t, "guard"))
+		bad := disagreements(c, conftest, eval, c.gatorVerdicts(t, dist+"/gatekeeper/guard"))
 		// Denied by hardening rules too, in monitoring: gator sees only the guard's violation.
 		want := "testcases/realworld/windows-exporter-windows-exporter.yaml:"
 		if !slices.ContainsFunc(bad, func(d string) bool { return strings.HasPrefix(d, want) }) {
@@ -416,7 +417,7 @@ func TestConftestEvalAndGatorAgree(t *testing.T) {
 // the rules that deny and the rules that only warn.
 func TestGatorRealworldDefaultVerdicts(t *testing.T) {
 	c := buildCorpus(t, false)
-	got := c.gatorVerdicts(t, "all")
+	got := c.gatorVerdicts(t, dist+"/gatekeeper/all")
 	want := realworldVerdicts(t)
 	if len(want) != len(c.subjects) {
 		t.Fatalf("%d verdicts, %d manifests", len(want), len(c.subjects))
@@ -441,4 +442,46 @@ func TestGatorRealworldDefaultVerdicts(t *testing.T) {
 		}
 	}
 	t.Logf("gator under the default constraints: %d admitted, %d warned, %d denied", counts["admit"], counts["warn"], counts["deny"])
+}
+
+// The rollout components, in an overlay as the README writes it, change
+// what gator says of the real-world manifests exactly as they promise:
+// warn turns every denial into a warning, dryrun reports nothing, scoped
+// still denies in gator (and warns only at admission and in audit).
+func TestGatorRolloutComponents(t *testing.T) {
+	c := buildCorpus(t, false)
+	defaults := c.gatorVerdicts(t, dist+"/gatekeeper/all")
+	root := t.TempDir()
+	abs, err := filepath.Abs(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(abs, filepath.Join(root, "my-dist")); err != nil {
+		t.Fatal(err)
+	}
+	for _, component := range []string{"warn", "dryrun", "scoped"} {
+		overlay := filepath.Join(root, "overlays", component)
+		if err := os.MkdirAll(overlay, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../my-dist/gatekeeper/all]\ncomponents: [../../my-dist/gatekeeper/rollout/" + component + "]\n"
+		if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := c.gatorVerdicts(t, overlay)
+		for i, s := range c.subjects {
+			var vs []string
+			switch component {
+			case "warn":
+				for _, v := range defaults[i].violations {
+					vs = append(vs, "warn "+strings.TrimPrefix(strings.TrimPrefix(v, "deny "), "warn "))
+				}
+			case "scoped":
+				vs = defaults[i].violations
+			}
+			if want := judgedOf(vs); !got[i].equal(want) {
+				t.Errorf("%s with the %s component: gator %s, want %s", s.name, component, got[i], want)
+			}
+		}
+	}
 }
