@@ -89,7 +89,7 @@ func canonical(b []byte) (string, error) {
 
 // withNamespace is a copy of obj in namespace ns: set when ns is not empty,
 // else filled in with "default" where obj names none, as kubectl applies
-// it (gator matches an object without a namespace by every constraint).
+// it (gator judges an object without one as in no namespace at all).
 func withNamespace(obj map[string]any, ns string) (map[string]any, bool) {
 	b, _ := json.Marshal(obj)
 	d := json.NewDecoder(bytes.NewReader(b))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -293,6 +294,75 @@ func TestBadConstraintsLeaveOutputAlone(t *testing.T) {
 			if !equalTrees(before, snapshot(t, out)) {
 				t.Fatalf("%s: %s changed the output directory", tc.name, args[0])
 			}
+		}
+	}
+}
+
+// The README's real setup works as written: its command makes
+// my-constraints.yaml from the default, and eval with it prints what the
+// README shows.
+func TestReadmeRealSetup(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var makeFile, evalCmd string
+	for _, block := range strings.Split(string(readme), "```sh\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		var lines []string
+		for _, l := range strings.Split(block, "\n") {
+			lines = append(lines, strings.TrimPrefix(l, "   "))
+		}
+		text := strings.Join(lines, "\n")
+		switch {
+		case strings.Contains(text, "> my-constraints.yaml"):
+			makeFile = text
+		case strings.Contains(text, "policygen eval --constraints my-constraints.yaml"):
+			evalCmd = text
+		}
+	}
+	if makeFile == "" || evalCmd == "" {
+		t.Fatal("the README shows no command that makes my-constraints.yaml, or no eval with it")
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "policies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	def, err := os.ReadFile("../../policies/constraints.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policies", "constraints.yaml"), def, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sh := exec.Command("sh", "-c", makeFile)
+	sh.Dir = dir
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", makeFile, err, out)
+	}
+	mine := filepath.Join(dir, "my-constraints.yaml")
+
+	// The command, its continuation lines joined; the output it shows, after "# ".
+	command, shown, _ := strings.Cut(evalCmd, "\n# ")
+	args := strings.Fields(strings.ReplaceAll(command, "\\\n", " "))
+	if strings.Join(args[:4], " ") != "go run ./cmd/policygen eval" {
+		t.Fatalf("the README's eval command is %q", command)
+	}
+	args = args[4:]
+	for i, a := range args {
+		if a == "my-constraints.yaml" {
+			args[i] = mine
+		}
+	}
+	t.Chdir("../..")
+	var out, stderr strings.Builder
+	code := run(env{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, append([]string{"eval"}, args...))
+	if code != exitFailed {
+		t.Errorf("eval: exit %d, want 1: %s", code, stderr.String())
+	}
+	for _, want := range strings.Split(strings.TrimSpace("# "+shown), "\n") {
+		if want = strings.TrimPrefix(want, "# "); !slices.Contains(strings.Split(out.String(), "\n"), want) {
+			t.Errorf("eval prints no line %q:\n%s", want, out.String())
 		}
 	}
 }
