@@ -2,33 +2,23 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	yaml "go.yaml.in/yaml/v3"
+	"github.com/policygen/policygen/testcases/realworld"
 )
 
 // realworldVerdict is one entry of testcases/realworld/default-verdicts.yaml.
-type realworldVerdict struct {
-	File    string   `yaml:"file"`
-	Verdict string   `yaml:"verdict"` // admit, warn or deny
-	Deny    []string `yaml:"deny"`    // the rules that deny
-	Warn    []string `yaml:"warn"`    // the rules that only warn
-}
+type realworldVerdict = realworld.DefaultVerdict
 
 func realworldVerdicts(t *testing.T) []realworldVerdict {
 	t.Helper()
-	raw, err := os.ReadFile("../../testcases/realworld/default-verdicts.yaml")
+	vs, err := realworld.DefaultVerdicts()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct{ Verdicts []realworldVerdict }
-	if err := yaml.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Verdicts
+	return vs
 }
 
 // Under the default constraints, eval gives every real-world manifest the
