@@ -98,8 +98,8 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "rule := \"hostprocess-allowed\"", "rule := \"hostprocess-allowed")
 		}, "rego/rules/hostprocess-allowed.rego:%d: non-terminated string", "Rego syntax", allowed, "rule := \"hostprocess-allowed"},
 		{"rego does not compile", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "hp.strings(hp.parameters(rule).allowedImages)", "hp.strings(hp.parameters(rule).allowedImages, 1)")
-		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings has arity 1, got 2 arguments", "OPA v1.17.1", allowed, "allowedImages, 1)"},
+			replace(t, m, allowed, `hp.strings_parameter(rule, "allowedImages")`, `hp.strings_parameter(rule, "allowedImages", 1)`)
+		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings_parameter has arity 2, got 3 arguments", "OPA v1.17.1", allowed, `"allowedImages", 1)`},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "not container_allowed(entry)\n\tmsg := sprintf", "not container_allowed(entry)\n\tcount(strings.split_n(hp.entry_label(list, i, entry), \"/\", 2)) > 0\n\tmsg := sprintf")
 		}, "rego/rules/hostprocess-allowed.rego:%d: undefined function strings.split_n", "OPA v1.17.1", allowed, "strings.split_n"},
@@ -107,13 +107,13 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
 		}, "rego/rules/hostprocess-allowed.rego:%d: `import rego.v1` is rejected by Gatekeeper", "remove it", allowed, "import rego.v1"},
 		{"data outside lib", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, "allowed_images := hp.strings(hp.parameters(rule).allowedImages)", "allowed_images := hp.strings(data.params.allowedImages)")
+			replace(t, m, allowed, `allowed_images := hp.strings_parameter(rule, "allowedImages")`, "allowed_images := hp.strings(data.params.allowedImages)")
 		}, "rego/rules/hostprocess-allowed.rego:%d: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter", allowed, "data.params"},
 		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [pod.path, \".hostNetwork\"])) if {", "violation contains {\"message\": msg} if {")
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [hp.pod_path(pod), \".hostNetwork\"])) if {", "violation contains {\"message\": msg} if {")
 		}, `rego/rules/hostprocess-host-network.rego:%d: violation has no "msg"`, "string msg", "rego/rules/hostprocess-host-network.rego", "{\"message\": msg}"},
 		{"violation msg not a string", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [pod.path, \".hostNetwork\"])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [hp.pod_path(pod), \".hostNetwork\"])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
 		}, "rego/rules/hostprocess-host-network.rego:%d: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string", "rego/rules/hostprocess-host-network.rego", "package k8shostprocesshostnetwork"},
 		{"package not the kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "package k8shostprocessallowed", "package hostprocessallowed")

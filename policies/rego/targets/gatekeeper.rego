@@ -8,6 +8,11 @@ package lib.hostprocess.target
 
 import data.lib.hostprocess as hp
 
+# The object under review, whatever the operation: the rules decide from it
+# alone that an object is not a HostProcess pod, before they read anything
+# else.
+reviewed := input.review.object
+
 document := input.review.object if {
 	not input.review.operation == "DELETE"
 	not unchanged_update
@@ -20,6 +25,7 @@ unchanged_update if {
 	hp.pod_state(old) == hp.pod_state(input.review.object)
 }
 
-default parameters(_) := {}
+# The parameters of the constraint being applied.
+default parameters := {}
 
-parameters(_) := input.parameters
+parameters := input.parameters
