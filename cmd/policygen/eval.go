@@ -91,7 +91,7 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			checker := eval.NewChecker(rules, byRule).WithWorkers(workers).WithPrefilter(true)
+			checker := eval.NewChecker(rules, byRule).WithWorkers(workers)
 			if f, ok := e.stderr.(*os.File); ok && e.terminal {
 				checker = checker.WithProgress(f)
 			}

@@ -61,8 +61,8 @@ func read(paths []string) (*results, error) {
 		case *benchfmt.Result:
 			k := proj.Project(rec)
 			b := id{k.Get(fields[0]), k.Get(fields[1]), k.Get(fields[2]), k.Get(fields[3]), k.Get(fields[4])}
-			if b.engine == "" && b.set == "" {
-				continue // not a benchmark of the harness
+			if b.engine == "" && b.set == "" && b.bench != "Run50MB" {
+				continue // not a benchmark of the harness or of eval
 			}
 			if b.engine != "" && !seen[b.engine] {
 				seen[b.engine] = true

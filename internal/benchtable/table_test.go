@@ -85,6 +85,8 @@ func TestPrintCost(t *testing.T) {
 			}
 		}
 	}
+	in.WriteString("pkg: github.com/policygen/policygen/internal/eval\n")
+	in.WriteString("BenchmarkRun50MB-2\t1\t40000000000 ns/op\t1.70 MB/s\t2175 objects/s\t21.5 peak-heap-MB\t40.2 peak-sys-MB\n")
 	path := filepath.Join(t.TempDir(), "bench.txt")
 	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -98,6 +100,8 @@ func TestPrintCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
+		fmt.Sprintf("  %-58s %8s  target ≤ 8096  meets", "HostProcess pod: allocations per review, eight rules", "3600"),
+		"policygen eval, generated 50 MB manifest: 2175 objects/s (target ≥ 2000 on two cores: meets); peak heap 21.5 MB, peak from the OS 40.2 MB.",
 		"One review through the constraint framework client",
 		"rules  1083 ± 0%    1800",
 		"plain pod: eight rules / floor                                 2.24  target ≤ 1.2  MISSES",

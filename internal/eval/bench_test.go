@@ -126,28 +126,24 @@ func BenchmarkRun50MB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, prefilter := range []bool{false, true} {
-		b.Run(fmt.Sprintf("prefilter=%v", prefilter), func(b *testing.B) {
-			b.SetBytes(size)
-			runtime.GC()
-			stop := peakMemory()
-			start := time.Now()
-			for b.Loop() {
-				p := &countingPrinter{}
-				sum, err := NewChecker(s.Rules, nil).WithWorkers(workers).WithPrefilter(prefilter).
-					Run(context.Background(), engine, []string{name}, nil, p)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if sum.Objects != n || p.findings != n || sum.Failed != n/2 {
-					b.Fatalf("judged %+v, want %d objects, %d failed", sum, n, n/2)
-				}
-			}
-			elapsed := time.Since(start)
-			heap, sys := stop()
-			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "objects/s")
-			b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
-			b.ReportMetric(float64(sys)/(1<<20), "peak-sys-MB")
-		})
+	b.SetBytes(size)
+	runtime.GC()
+	stop := peakMemory()
+	start := time.Now()
+	for b.Loop() {
+		p := &countingPrinter{}
+		sum, err := NewChecker(s.Rules, nil).WithWorkers(workers).
+			Run(context.Background(), engine, []string{name}, nil, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Objects != n || p.findings != n || sum.Failed != n/2 {
+			b.Fatalf("judged %+v, want %d objects, %d failed", sum, n, n/2)
+		}
 	}
+	elapsed := time.Since(start)
+	heap, sys := stop()
+	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "objects/s")
+	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(sys)/(1<<20), "peak-sys-MB")
 }

@@ -26,12 +26,11 @@ type Engine interface {
 // Checker judges manifests with the rules of one bundle under fixed
 // parameters. Configure it with the With methods, then call Run.
 type Checker struct {
-	rules     map[string]spec.Rule      // the rules whose violations are kept, by id
-	order     map[string]int            // each rule's position, to sort violations
-	params    map[string]map[string]any // per rule id; an absent rule uses its defaults
-	workers   int
-	prefilter bool
-	progress  *os.File
+	rules    map[string]spec.Rule      // the rules whose violations are kept, by id
+	order    map[string]int            // each rule's position, to sort violations
+	params   map[string]map[string]any // per rule id; an absent rule uses its defaults
+	workers  int
+	progress *os.File
 }
 
 // NewChecker returns a Checker that keeps the violations of rules (in
@@ -49,16 +48,6 @@ func NewChecker(rules []spec.Rule, params map[string]map[string]any) *Checker {
 // runtime.NumCPU(); values below 1 mean 1).
 func (c *Checker) WithWorkers(n int) *Checker {
 	c.workers = max(n, 1)
-	return c
-}
-
-// WithPrefilter, when on, reports as OK without asking the engine every
-// object whose JSON holds no "hostProcess":true (see
-// Document.MayRunHostProcess). It is sound for the rules of the policygen
-// spec, which all need a HostProcess pod; do not use it with an engine of
-// other rules.
-func (c *Checker) WithPrefilter(on bool) *Checker {
-	c.prefilter = on
 	return c
 }
 
@@ -171,9 +160,6 @@ func (c *Checker) judge(ctx context.Context, e Engine, d Document) Finding {
 	f.Name, _ = meta["name"].(string)
 	f.Namespace, _ = meta["namespace"].(string)
 	f.Status = OK
-	if c.prefilter && !d.hostProcess {
-		return f
-	}
 	vs, err := e.Evaluate(ctx, harness.Review{Object: d.Object, Parameters: c.params})
 	if err != nil {
 		f.Status, f.Reason = Errored, "the engine failed: "+err.Error()

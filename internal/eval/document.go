@@ -2,7 +2,6 @@ package eval
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -23,21 +22,7 @@ type Document struct {
 	Object map[string]any // the object as kubectl decodes it (integers as int64); nil when Skip or Err is set
 	Skip   string         // why a document that was read is not judged: not an object, no kind or apiVersion
 	Err    error          // why the document or file could not be read: a *problem.Error
-
-	// hostProcess is false only when the object's compact JSON has no
-	// "hostProcess":true, so that no rule can apply to it.
-	hostProcess bool
 }
-
-// MayRunHostProcess reports whether the object holds a JSON true under a
-// key "hostProcess" anywhere. Every rule needs a HostProcess pod, and a pod
-// is HostProcess only through such a key, so an object for which it is
-// false cannot violate any rule (see Checker.WithPrefilter).
-func (d Document) MayRunHostProcess() bool { return d.hostProcess }
-
-// hostProcessTrue is what json.Marshal writes for a key hostProcess with
-// the value true; json.Marshal never escapes the letters of the key.
-var hostProcessTrue = []byte(`"hostProcess":true`)
 
 // yamlLine finds "line N" in a go-yaml error, N counted from the start of
 // the document.
@@ -68,14 +53,13 @@ func decodeYAML(file string, index, first int, chunk []byte) (Document, bool) {
 	if len(js) == 0 || bytes.Equal(js, []byte("null")) {
 		return Document{}, true
 	}
-	return decodeJSON(file, index, line, js, true), false
+	return decodeJSON(file, index, line, js), false
 }
 
 // decodeJSON reads one document's JSON into an object as kubectl's
 // unstructured decoder does (util/json: integers as int64, a duplicate key
-// keeps its last value). canonical says js is json.Marshal's output, as
-// YAMLToJSON's is, rather than the user's text.
-func decodeJSON(file string, index, line int, js []byte, canonical bool) Document {
+// keeps its last value).
+func decodeJSON(file string, index, line int, js []byte) Document {
 	d := Document{File: file, Index: index, Line: line}
 	var v any
 	if err := utiljson.Unmarshal(js, &v); err != nil {
@@ -96,15 +80,6 @@ func decodeJSON(file string, index, line int, js []byte, canonical bool) Documen
 		d.Skip = "an object without a string apiVersion"
 	default:
 		d.Object = obj
-		if !canonical {
-			// The user's JSON may space or escape the key: ask the
-			// canonical form.
-			var err error
-			if js, err = json.Marshal(obj); err != nil {
-				js = hostProcessTrue // unknown: judge it
-			}
-		}
-		d.hostProcess = bytes.Contains(js, hostProcessTrue)
 	}
 	return d
 }

@@ -260,7 +260,7 @@ func (r *Reader) nextJSON() (Document, error) {
 		if r.index == 1 {
 			line = r.line
 		}
-		return decodeJSON(r.file, r.index, line, js, false), nil
+		return decodeJSON(r.file, r.index, line, js), nil
 	}
 }
 

@@ -115,6 +115,15 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"violation msg not a string", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [hp.pod_path(pod), \".hostNetwork\"])) if {", "violation contains {\"msg\": 42, \"details\": {}} if {")
 		}, "rego/rules/hostprocess-host-network.rego:%d: violation has type set[object<details: object[any: any], msg: number>], not a set of objects with a string msg", "msg a string", "rego/rules/hostprocess-host-network.rego", "package k8shostprocesshostnetwork"},
+		{"violation not on the subjects", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "rego/rules/hostprocess-host-network.rego", "\tsome pod in hp.hostprocess_pods\n\tnot pod.spec.hostNetwork", "\tnot input.spec.hostNetwork == true\n\tsome pod in hp.hostprocess_pods\n\tnot pod.spec.hostNetwork")
+		}, "rego/rules/hostprocess-host-network.rego:%d: this violation does not begin with `some … in data.lib.hostprocess.hostprocess_pods` (the spec's subjects)", "begin every violation body", "rego/rules/hostprocess-host-network.rego", "violation contains"},
+		{"subjects read the parameters", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "rego/lib/hostprocess.rego", "reviewed_spec := object.get(", "reviewed_spec := object.get(object.union(target.reviewed, {\"p\": target.parameters}), pod_spec_paths[target.reviewed.kind], null)\n\nunused := object.get(")
+		}, "hostprocess.yaml:%d: subjects data.lib.hostprocess.hostprocess_pods reads the parameters (data.lib.hostprocess.target.parameters)", "object alone", specFile, "subjects:"},
+		{"subjects not a lib rule", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "subjects: data.lib.hostprocess.hostprocess_pods", "subjects: data.lib.hostprocess.pods")
+		}, "hostprocess.yaml:%d: subjects data.lib.hostprocess.pods is not a rule of the shared libs", "set rule", specFile, "subjects:"},
 		{"package not the kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "package k8shostprocessallowed", "package hostprocessallowed")
 		}, `rego/rules/hostprocess-allowed.rego:%d: package is hostprocessallowed, but rule "hostprocess-allowed" has kind K8sHostProcessAllowed`, "package k8shostprocessallowed", allowed, "package hostprocessallowed"},

@@ -25,6 +25,7 @@ type Spec struct {
 	Metadata        Metadata          `yaml:"metadata"`    // names and versions the policy set
 	Libs            []string          `yaml:"libs"`        // shared Rego lib files, relative to the spec
 	Targets         map[string]string `yaml:"targets"`     // target name → its adapter lib (where its Rego finds the object and parameters)
+	Subjects        string            `yaml:"subjects"`    // optional: a set rule of the libs (data.lib.….name) that every violation iterates first; where it is empty no rule applies
 	Match           []Match           `yaml:"match"`       // the kinds every constraint matches
 	ConstraintsFile string            `yaml:"constraints"` // the constraints file, relative to the spec
 	Bundles         []Bundle          `yaml:"bundles"`     // installable sets of rules; "all" is implied

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -270,6 +271,10 @@ func (v *validator) rego() {
 	if len(v.errs) > 0 {
 		return
 	}
+	v.subjects(mods)
+	if len(v.errs) > 0 {
+		return
+	}
 	defaults, err := DefaultsModule(s)
 	if err != nil {
 		v.fail(err.Error(), "check the parameter defaults", "rules")
@@ -280,6 +285,90 @@ func (v *validator) rego() {
 			return
 		}
 	}
+}
+
+// subjects checks the spec's subjects: a set rule of the shared libs that
+// every violation rule of every rule iterates in its first expression
+// (`some pod in hp.hostprocess_pods`), and that reads no parameters, so
+// that where it is empty no constraint can be violated whatever its
+// parameters. An entry point that applies several constraints may then
+// evaluate it once and stop there.
+func (v *validator) subjects(mods map[string]*ast.Module) {
+	s := v.spec
+	if s.Subjects == "" {
+		return
+	}
+	ref, err := ast.ParseRef(s.Subjects)
+	if err != nil || !ref.IsGround() || !ref.HasPrefix(ast.MustParseRef("data.lib")) {
+		v.fail(fmt.Sprintf("subjects %q is not a reference into data.lib", s.Subjects), "name a set rule of the shared libs, e.g. data.lib.hostprocess.hostprocess_pods", "subjects")
+		return
+	}
+	var defined bool
+	for _, lib := range s.Libs {
+		m := mods[lib]
+		for _, rule := range m.Rules {
+			if m.Package.Path.Append(ast.StringTerm(rule.Head.Name.String())).Equal(ref) {
+				defined = true
+				if rule.Head.RuleKind() != ast.MultiValue {
+					v.regoError(lib, rule.Location.Row, fmt.Sprintf("subjects %s is not a set rule", s.Subjects), "write it as `name contains x if { … }`")
+				}
+			}
+		}
+	}
+	if !defined {
+		v.fail(fmt.Sprintf("subjects %s is not a rule of the shared libs", s.Subjects), "name a set rule that a lib under libs defines", "subjects")
+		return
+	}
+	for _, r := range s.Rules {
+		m := mods[r.Rego]
+		for _, rule := range m.Rules {
+			if rule.Head.Name.String() != "violation" {
+				continue
+			}
+			if len(rule.Body) == 0 || !iterates(m, rule.Body[0], ref) {
+				v.regoError(r.Rego, rule.Location.Row, fmt.Sprintf("this violation does not begin with `some … in %s` (the spec's subjects)", s.Subjects), "begin every violation body with `some pod in` the subjects, so that an object they do not hold violates nothing")
+			}
+		}
+	}
+}
+
+// iterates reports whether expr is `some x in ref` (or `some k, x in ref`),
+// with ref written through one of m's imports or in full.
+func iterates(m *ast.Module, expr *ast.Expr, ref ast.Ref) bool {
+	decl, ok := expr.Terms.(*ast.SomeDecl)
+	if !ok || len(decl.Symbols) != 1 {
+		return false
+	}
+	call, ok := decl.Symbols[0].Value.(ast.Call)
+	if !ok || len(call) < 3 {
+		return false
+	}
+	op := call[0].String()
+	if op != ast.Member.Ref().String() && op != ast.MemberWithKey.Ref().String() {
+		return false
+	}
+	coll, ok := call[len(call)-1].Value.(ast.Ref)
+	if !ok {
+		return false
+	}
+	if coll.Equal(ref) {
+		return true
+	}
+	for _, imp := range m.Imports {
+		path, ok := imp.Path.Value.(ast.Ref)
+		if !ok {
+			continue
+		}
+		name := imp.Alias
+		if name == "" {
+			last, _ := path[len(path)-1].Value.(ast.String)
+			name = ast.Var(last)
+		}
+		if coll[0].Equal(ast.VarTerm(string(name))) && path.Concat(coll[1:]).Equal(ref) {
+			return true
+		}
+	}
+	return false
 }
 
 func ruleFiles(s *Spec) []string {
@@ -348,6 +437,13 @@ func (v *validator) compile(mods map[string]*ast.Module, adapter string, default
 		v.astErrors("", c.Errors, fmt.Sprintf("use only what OPA %s (Gatekeeper's) provides, and fix the error", GatekeeperOPAVersion))
 		return c.Errors
 	}
+	if s.Subjects != "" {
+		params := mods[adapter].Package.Path.Append(ast.StringTerm("parameters"))
+		if readsRef(c, ast.MustParseRef(s.Subjects), params) {
+			v.fail(fmt.Sprintf("subjects %s reads the parameters (%s)", s.Subjects, params), "decide the subjects from the object alone: an entry point evaluates them once for every constraint", "subjects")
+			return errors.New("subjects read the parameters")
+		}
+	}
 	for _, r := range s.Rules {
 		if !checkTypes {
 			break
@@ -358,6 +454,38 @@ func (v *validator) compile(mods map[string]*ast.Module, adapter string, default
 		}
 	}
 	return nil
+}
+
+// readsRef reports whether evaluating the rules at start may read target
+// (a rule or anything under it), following every rule they refer to.
+func readsRef(c *ast.Compiler, start, target ast.Ref) bool {
+	seen := map[*ast.Rule]bool{}
+	found := false
+	var visit func(r ast.Ref)
+	visit = func(r ast.Ref) {
+		if found {
+			return
+		}
+		if r.HasPrefix(target) {
+			found = true
+			return
+		}
+		if !r.HasPrefix(ast.DefaultRootRef) {
+			return
+		}
+		for _, rule := range c.GetRules(r.GroundPrefix()) {
+			if seen[rule] {
+				continue
+			}
+			seen[rule] = true
+			ast.WalkRefs(rule, func(x ast.Ref) bool {
+				visit(x)
+				return found
+			})
+		}
+	}
+	visit(start)
+	return found
 }
 
 func (v *validator) astErrors(file string, err error, fix string) {

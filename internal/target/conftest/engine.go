@@ -110,12 +110,12 @@ func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 	if r.Op() == "DELETE" {
 		return nil, nil // conftest judges files, not deletions
 	}
-	input, err := enginekit.ToJSONValue(r.Object)
+	input, err := inputValue(r.Object)
 	if err != nil {
 		return nil, err
 	}
 	if c.fixed {
-		rs, err := c.query.Eval(ctx, rego.EvalInput(input))
+		rs, err := c.query.Eval(ctx, rego.EvalParsedInput(input))
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +135,7 @@ func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 	if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{c.dataKey}, data); err != nil {
 		return nil, err
 	}
-	opts := []rego.EvalOption{rego.EvalInput(input), rego.EvalTransaction(txn)}
+	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalTransaction(txn)}
 	if c.cover != nil {
 		opts = append(opts, rego.EvalQueryTracer(c.cover))
 	}
@@ -144,6 +144,43 @@ func (c *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 		return nil, err
 	}
 	return verdicts(rs)
+}
+
+// inputValue is the object as OPA reads the JSON of it. An object of
+// JSON's own types (maps, slices, strings, booleans, nil, integers, as
+// manifests decode) converts directly; anything else (a float, whose text
+// json.Marshal spells its own way, or another Go type) goes through JSON.
+func inputValue(obj map[string]any) (ast.Value, error) {
+	if plainJSON(obj) {
+		return ast.InterfaceToValue(obj)
+	}
+	v, err := enginekit.ToJSONValue(obj)
+	if err != nil {
+		return nil, err
+	}
+	return ast.InterfaceToValue(v)
+}
+
+func plainJSON(v any) bool {
+	switch v := v.(type) {
+	case nil, bool, string, int, int64:
+		return true
+	case map[string]any:
+		for _, x := range v {
+			if !plainJSON(x) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, x := range v {
+			if !plainJSON(x) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // verdicts are the deny violations, then the warnings (Action "warn").
