@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 
@@ -59,6 +60,14 @@ func (c *Checker) WithProgress(f *os.File) *Checker {
 	return c
 }
 
+// gcPercent is the garbage collector's target during Run, unless the
+// environment sets GOGC: an evaluation allocates tens of times what it
+// keeps, and at the default of 100 the collector took about a third of the
+// CPU time on the 50 MB benchmark manifest; at 400 it takes a tenth, for a
+// peak heap of about 75 MB instead of 20 MB, still flat in the number of
+// documents.
+const gcPercent = 400
+
 // job is one document on its way through the workers.
 type job struct {
 	seq int
@@ -70,8 +79,12 @@ type job struct {
 // workers with e, and gives each finding to p in input order as soon as it
 // and those before it are complete. At most a few documents per worker are
 // held at once, whatever the input's size. Run returns the counts; an error
-// only when p fails or ctx is done (unreadable input is a finding).
+// only when p fails or ctx is done (unreadable input is a finding). For its
+// duration the garbage collector's target is gcPercent.
 func (c *Checker) Run(ctx context.Context, e Engine, paths []string, stdin io.Reader, p Printer) (Summary, error) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	window := 4 * c.workers
