@@ -3,7 +3,9 @@
 # selects the object's namespace (lib/constraints.rego). A deny constraint's
 # violations fail (violation), a warn constraint's warn (warn); dryrun
 # reports nothing. Each carries details.rule, details.field and
-# details.constraint.
+# details.constraint. Every rule judges only what
+# data.lib.hostprocess.hostprocess_pods holds (the spec's subjects), which reads no
+# parameter: where it is empty no constraint is applied.
 package main
 
 import data.lib.hostprocess.constraints
@@ -18,12 +20,14 @@ import data.k8shostprocessvolumemounts
 import data.k8shostprocessresourcelimits
 
 violation contains v if {
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "deny"
 	some v in judged(c)
 }
 
 warn contains v if {
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "warn"
 	some v in judged(c)
@@ -40,12 +44,12 @@ violations(c) := vs if {
 
 violations(c) := vs if {
 	c.rule == "hostprocess-host-network"
-	vs := k8shostprocesshostnetwork.violation with data.hostprocess.applied as c
+	vs := k8shostprocesshostnetwork.violation # no parameters: nothing to apply, and the shared lib's results are reused
 }
 
 violations(c) := vs if {
 	c.rule == "hostprocess-uniform-containers"
-	vs := k8shostprocessuniformcontainers.violation with data.hostprocess.applied as c
+	vs := k8shostprocessuniformcontainers.violation # no parameters: nothing to apply, and the shared lib's results are reused
 }
 
 violations(c) := vs if {
@@ -55,7 +59,7 @@ violations(c) := vs if {
 
 violations(c) := vs if {
 	c.rule == "hostprocess-run-as-non-root"
-	vs := k8shostprocessrunasnonroot.violation with data.hostprocess.applied as c
+	vs := k8shostprocessrunasnonroot.violation # no parameters: nothing to apply, and the shared lib's results are reused
 }
 
 violations(c) := vs if {
@@ -65,7 +69,7 @@ violations(c) := vs if {
 
 violations(c) := vs if {
 	c.rule == "hostprocess-volume-mounts"
-	vs := k8shostprocessvolumemounts.violation with data.hostprocess.applied as c
+	vs := k8shostprocessvolumemounts.violation # no parameters: nothing to apply, and the shared lib's results are reused
 }
 
 violations(c) := vs if {

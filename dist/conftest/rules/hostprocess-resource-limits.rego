@@ -16,16 +16,19 @@ required := [name |
 	not name in array.slice(given, 0, i)
 ]
 
-given := hp.strings(hp.parameters(rule).requiredLimits)
+given := hp.strings_parameter(rule, "requiredLimits")
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".resources.limits"])) if {
 	some pod in hp.hostprocess_pods
 	some list in ["containers", "initContainers"]
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	limits := limits_of(entry)
-	lacks_limit(limits)
+	some name in required
+	not counts(name, object.get(limits, name, null))
 	hp.hostprocess_container(pod, entry)
-	missing := [name | some name in required; not has_limit(limits, name)]
+	missing := [n | some n in required; not counts(n, object.get(limits, n, null))]
 	msg := sprintf("%s is a HostProcess container without resources.limits for %s%s", [hp.entry_label(list, i, entry), concat(", ", missing), reasons(limits, missing)])
 }
 
@@ -33,27 +36,13 @@ limits_of(entry) := entry.resources.limits if is_object(entry.resources.limits)
 
 else := {}
 
-lacks_limit(limits) if {
-	some name in required
-	not has_limit(limits, name)
-}
+# Whether a limit's value counts, decided once per distinct value (OPA
+# caches a function's result by its arguments, and the containers of a pod
+# mostly repeat the same few values): the usual spellings without parsing,
+# anything else parsed as Kubernetes parses it.
+counts(name, value) if plain_limit(name, value)
 
-# The limits that count, read once per distinct value: the containers of a
-# pod mostly repeat the same few values.
-has_limit(limits, name) if limits[name] in counted[name]
-
-counted[name] := {value | some value in limit_values[name]; counted_limit(name, value)} if some name in required
-
-limit_values[name] := {value |
-	some pod in hp.hostprocess_pods
-	some list in ["containers", "initContainers"]
-	some entry in hp.entries(pod.spec, list)
-	value := entry.resources.limits[name]
-} if some name in required
-
-counted_limit(name, value) := true if {
-	plain_limit(name, value)
-} else := true if {
+counts(name, value) if {
 	q := hp.quantity(value)
 	q.positive
 	not too_small(name, q)

@@ -12,18 +12,22 @@ advice := "which the runtime cannot honour; remove it and choose the account wit
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.runAsNonRoot"])) if {
 	some pod in hp.hostprocess_pods
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	entry.securityContext.runAsNonRoot == true
 	hp.hostprocess_container(pod, entry)
 	msg := sprintf("%s is a HostProcess container with runAsNonRoot: true, %s", [hp.entry_label(list, i, entry), advice])
 }
 
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.runAsNonRoot"])) if {
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.runAsNonRoot"])) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.runAsNonRoot == true
 	inheriting := [[list, i, entry] |
 		some list in hp.container_lists
-		some i, entry in hp.entries(pod.spec, list)
+		entries := pod.spec[list]
+		is_array(entries)
+		some i, entry in entries
 		not hp.own_boolean(entry, "runAsNonRoot")
 		hp.hostprocess_container(pod, entry)
 	]

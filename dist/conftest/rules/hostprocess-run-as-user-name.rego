@@ -17,13 +17,11 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-run-as-user-name"
 
-params := hp.parameters(rule)
+allow_system := hp.parameter(rule, "allowSystem") == true
 
-allow_system := params.allowSystem == true
+system_images := hp.strings_parameter(rule, "systemImages")
 
-system_images := hp.strings(params.systemImages)
-
-local_groups := {lower(group) | some group in hp.strings(params.allowedLocalGroups); group != ""; not contains(group, `\`)}
+local_groups := {lower(group) | some group in hp.strings_parameter(rule, "allowedLocalGroups"); group != ""; not contains(group, `\`)}
 
 service_accounts := {
 	"system": "system",
@@ -61,6 +59,8 @@ system_image(container) if hp.image_matches(container.image, system_images)
 
 # A name allowed whatever the container's image: no container is read.
 allowed_for_any(name) := true if {
+	name in {`NT AUTHORITY\LOCAL SERVICE`, `NT AUTHORITY\NETWORK SERVICE`} # the usual spellings, without parsing
+} else := true if {
 	service_account(name) in {"localservice", "networkservice"}
 } else := true if {
 	allow_system
@@ -84,12 +84,14 @@ else := []
 
 # Containers without a name at either level: one violation per pod, at the
 # pod-level field, where setting it once fixes them all.
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.runAsUserName"])) if {
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
 	not hp.pod_windows_string(pod.spec, "runAsUserName")
 	unnamed := [[list, i, entry] |
 		some list in hp.container_lists
-		some i, entry in hp.entries(pod.spec, list)
+		entries := pod.spec[list]
+		is_array(entries)
+		some i, entry in entries
 		not hp.own_windows_string(entry, "runAsUserName")
 		hp.hostprocess_container(pod, entry)
 	]
@@ -102,14 +104,16 @@ are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
 else := "are HostProcess containers"
 
 # Containers that inherit a disallowed pod-level name: one violation.
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.runAsUserName"])) if {
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
 	name := pod.spec.securityContext.windowsOptions.runAsUserName
 	is_string(name)
 	not allowed_for_any(name)
 	denied := [[list, i, entry] |
 		some list in hp.container_lists
-		some i, entry in hp.entries(pod.spec, list)
+		entries := pod.spec[list]
+		is_array(entries)
+		some i, entry in entries
 		not hp.own_windows_string(entry, "runAsUserName")
 		hp.hostprocess_container(pod, entry)
 		not allowed(name, entry)
@@ -122,7 +126,9 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".s
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	name := entry.securityContext.windowsOptions.runAsUserName
 	is_string(name)
 	hp.hostprocess_container(pod, entry)
@@ -135,10 +141,10 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 # names say. Set with any value but a strconv.ParseBool false spelling.
 violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [hp.metadata_path(pod), hp.inherit_user_annotation])) if {
 	some pod in hp.hostprocess_pods
-	not allow_system
 	annotations := hp.annotations(pod)
 	is_object(annotations)
 	value := annotations[hp.inherit_user_annotation]
+	not allow_system
 	not value in {"0", "f", "F", "false", "FALSE", "False"}
 	beyond_system_images(pod)
 	msg := sprintf("the pod annotation %s: %s runs every HostProcess container as the runtime's own account (LocalSystem on a default install), whatever runAsUserName says; remove it, or allow SYSTEM with allowSystem or systemImages", [hp.inherit_user_annotation, json.marshal(value)])
@@ -147,7 +153,9 @@ violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["
 # Some HostProcess container of the pod whose image is not in systemImages.
 beyond_system_images(pod) if {
 	some list in hp.container_lists
-	some entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some entry in entries
 	hp.hostprocess_container(pod, entry)
 	not system_image(entry)
 }

@@ -15,7 +15,9 @@ violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 	some pod in hp.hostprocess_pods
 	hp.pod_level_hostprocess(pod)
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	entry.securityContext.windowsOptions.hostProcess == false
 }
 
@@ -23,7 +25,9 @@ violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 	some pod in hp.hostprocess_pods
 	not hp.pod_level_hostprocess(pod)
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	not entry.securityContext.windowsOptions.hostProcess == true
 }
 
@@ -31,7 +35,9 @@ violation contains uniform_violation(pod, list, i, entry, differs) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.windowsOptions.hostProcess == false
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	entry.securityContext.windowsOptions.hostProcess == true
 }
 

@@ -7,7 +7,7 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-volume-mounts"
 
-violation contains hp.violation(rule, pod.prefix, msg, sprintf("%s.volumes[%d].hostPath", [pod.path, i])) if {
+violation contains hp.violation(rule, pod.prefix, msg, sprintf("%s.volumes[%d].hostPath", [hp.pod_path(pod), i])) if {
 	some pod in hp.hostprocess_pods
 	volumes := pod.spec.volumes
 	is_array(volumes)

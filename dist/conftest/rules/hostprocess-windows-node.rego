@@ -7,13 +7,13 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-windows-node"
 
-require_os_name := hp.parameters(rule).requireOSName == true
+require_os_name := hp.parameter(rule, "requireOSName") == true
 
 os_labels := ["kubernetes.io/os", "beta.kubernetes.io/os"]
 
 build_label := "node.kubernetes.io/windows-build"
 
-violation contains hp.violation(rule, pod.prefix, problem.msg, concat("", [pod.path, problem.field])) if {
+violation contains hp.violation(rule, pod.prefix, problem.msg, concat("", [hp.pod_path(pod), problem.field])) if {
 	some pod in hp.hostprocess_pods
 	problem := placement_problem(pod.spec)
 }
@@ -29,14 +29,14 @@ placement_problem(spec) := {
 	"msg": sprintf("a HostProcess pod must run on Windows, but nodeSelector %s is %q", [os_labels[0], spec.nodeSelector[os_labels[0]]]),
 	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[0]]),
 } if {
-	is_string(spec.nodeSelector[os_labels[0]])
-	spec.nodeSelector[os_labels[0]] != "windows"
+	is_string(spec.nodeSelector["kubernetes.io/os"])
+	spec.nodeSelector["kubernetes.io/os"] != "windows"
 } else := {
 	"msg": sprintf("a HostProcess pod must run on Windows, but nodeSelector %s is %q", [os_labels[1], spec.nodeSelector[os_labels[1]]]),
 	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[1]]),
 } if {
-	is_string(spec.nodeSelector[os_labels[1]])
-	spec.nodeSelector[os_labels[1]] != "windows"
+	is_string(spec.nodeSelector["beta.kubernetes.io/os"])
+	spec.nodeSelector["beta.kubernetes.io/os"] != "windows"
 } else := {
 	"msg": unplaced_message(spec),
 	"field": sprintf(`.nodeSelector["%s"]`, [os_labels[0]]),
@@ -46,8 +46,8 @@ placement_problem(spec) := {
 	"msg": "requireOSName: a HostProcess pod must set os.name: windows, so that the API server applies its Windows validation and a Linux kubelet rejects it",
 	"field": ".os.name",
 } if {
-	require_os_name
 	not spec.os.name == "windows"
+	require_os_name
 }
 
 placement_advice := sprintf("set nodeSelector %s: windows (a RuntimeClass's scheduling.nodeSelector is not visible here: set the pod's own too), or a required node affinity that restricts every term to Windows", [os_labels[0]])
@@ -58,7 +58,9 @@ unplaced_message(spec) := sprintf("a HostProcess pod must be scheduled onto Wind
 	require_os_name
 } else := sprintf("a HostProcess pod must be scheduled onto Windows nodes: %s", [placement_advice])
 
-windows_placed(spec) if spec.nodeSelector[os_labels[_]] == "windows"
+windows_placed(spec) if spec.nodeSelector["kubernetes.io/os"] == "windows"
+
+windows_placed(spec) if spec.nodeSelector["beta.kubernetes.io/os"] == "windows"
 
 windows_placed(spec) if {
 	value := spec.nodeSelector[build_label]
