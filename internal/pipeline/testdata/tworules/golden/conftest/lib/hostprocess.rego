@@ -3,12 +3,13 @@
 # them. Every template runs on its own in Gatekeeper, so what each one pays
 # is kept small:
 #
-# - A document that is not a list and holds no HostProcess pod ends at
-#   hostprocess_document: a few indexed lookups, no record, no string.
+# - An object that is not a list and is not a HostProcess pod ends at
+#   hostprocess_pods: a few indexed lookups on the object as it came
+#   (target.reviewed), no record, no string, not even the operation check.
 # - No container record is built: rules read the entries of the container
-#   lists in place, each only for what it judges (hostprocess_container,
-#   entries), and build paths and labels only for what violates. Rules that
-#   judge the pod spec read no container.
+#   lists in place, each only for what it judges (hostprocess_container),
+#   and build paths and labels only for what violates. Rules that judge the
+#   pod spec read no container. Each rule reads only its own parameters.
 #
 # Wrong-typed values (a string "true", a number, an object where a list
 # belongs, null) are treated as unset and never make an evaluation error.
@@ -134,31 +135,37 @@ pod_state(doc) := [[concat("", [obj.path, concat(".", path)]), spec, annotations
 	annotations := object.get(obj.object, array.concat(pod_metadata_path(obj.kind), ["annotations"]), null)
 ]
 
-# Whether the document may hold a HostProcess pod, decided with a few
-# indexed lookups and no records: an object that is not a list and whose pod
-# spec is not HostProcess has nothing to judge, and every rule stops here.
-# It may say true for wrong-typed container lists; hostprocess_pods then
-# decides exactly. A list is walked (below) whatever this says.
-default hostprocess_document := false
+# The pod spec of the object under review (target.reviewed, whatever the
+# operation) when its kind has one; undefined otherwise.
+reviewed_spec := object.get(target.reviewed, pod_spec_paths[target.reviewed.kind], null)
 
-hostprocess_document if is_list(target.document)
+# Every HostProcess pod spec that is judged, as a record: the JSON path
+# prefix of its object in the document ("" or "items[0]."), the prefix of
+# its messages, its kind, its object and its pod spec (pod_path gives the
+# spec's path). An object that is not a list is decided first, with a few
+# indexed lookups and no record: a pod spec that is not HostProcess ends
+# here, and so does every rule. A list is walked only when the object under
+# review is one.
+hostprocess_pods contains reviewed_pod if reviewed_spec.securityContext.windowsOptions.hostProcess == true
 
-hostprocess_document if document_spec.securityContext.windowsOptions.hostProcess == true
+hostprocess_pods contains reviewed_pod if {
+	list := ["containers", "initContainers", "ephemeralContainers"][_]
+	reviewed_spec[list][_].securityContext.windowsOptions.hostProcess == true
+	is_array(reviewed_spec[list])
+}
 
-hostprocess_document if document_spec.containers[_].securityContext.windowsOptions.hostProcess == true
+hostprocess_pods contains pod if {
+	is_string(target.reviewed.kind)
+	endswith(target.reviewed.kind, "List")
+	is_array(target.reviewed.items)
+	some obj in objects
+	spec := object.get(obj.object, pod_spec_paths[obj.kind], null)
+	hostprocess_spec(spec)
+	pod := {"list_path": obj.path, "prefix": obj.prefix, "kind": obj.kind, "object": obj.object, "spec": spec}
+}
 
-hostprocess_document if document_spec.initContainers[_].securityContext.windowsOptions.hostProcess == true
-
-hostprocess_document if document_spec.ephemeralContainers[_].securityContext.windowsOptions.hostProcess == true
-
-# Whether the document is a list, for the rules that judge a HostProcess
-# document (compared without a negation, which costs more).
-default document_is_list := false
-
-document_is_list if is_list(target.document)
-
-# The pod spec of a document that is an object of a pod-bearing kind.
-document_spec := object.get(target.document, pod_spec_paths[target.document.kind], null)
+# The record of the object under review, when it is judged.
+reviewed_pod := {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec}
 
 # A HostProcess pod spec: pod-level hostProcess: true, or an entry of a
 # container list that sets hostProcess: true itself.
@@ -171,53 +178,37 @@ hostprocess_spec(spec) if {
 	entries[_].securityContext.windowsOptions.hostProcess == true
 }
 
-# Every HostProcess pod spec under review, with the JSON path of the spec
-# in the document, its kind and object, and the prefix of its messages. A
-# document that is not a list is read in place; a list's objects are
-# found as document_objects finds them.
-hostprocess_pods contains pod if {
-	hostprocess_document
-	document_is_list == false
-	hostprocess_spec(document_spec)
-	kind := target.document.kind
-	pod := {"path": concat(".", pod_spec_paths[kind]), "prefix": "", "kind": kind, "object": target.document, "spec": document_spec}
-}
-
-hostprocess_pods contains pod if {
-	hostprocess_document
-	document_is_list
-	some obj in objects
-	spec := object.get(obj.object, pod_spec_paths[obj.kind], null)
-	hostprocess_spec(spec)
-	pod := {
-		"path": concat("", [obj.path, concat(".", pod_spec_paths[obj.kind])]),
-		"list_path": obj.path,
-		"prefix": obj.prefix,
-		"kind": obj.kind,
-		"object": obj.object,
-		"spec": spec,
-	}
-}
+# The JSON path of a pod's spec in the document, e.g. spec.template.spec or
+# items[1].spec; built only for what violates.
+pod_path(pod) := concat("", [pod.list_path, concat(".", pod_spec_paths[pod.kind])])
 
 # The JSON path of a pod's metadata in the document.
-metadata_path(pod) := concat("", [object.get(pod, "list_path", ""), concat(".", pod_metadata_path(pod.kind))])
+metadata_path(pod) := concat("", [pod.list_path, concat(".", pod_metadata_path(pod.kind))])
 
 # The annotations of a pod's metadata, null when missing.
-annotations(pod) := object.get(pod.object, array.concat(pod_metadata_path(pod.kind), ["annotations"]), null)
+annotations(pod) := object.get(pod.object, annotations_path(pod_spec_paths[pod.kind]), null)
+
+annotations_path(spec_path) := array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata", "annotations"])
 
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if pod.spec.securityContext.windowsOptions.hostProcess == true
 
-# The entries of a container list of a pod spec; none unless it is an array.
-entries(spec, list) := spec[list] if is_array(spec[list])
-
-else := []
-
 # Whether a pod spec has no container at all.
-no_containers(spec) if {
-	count(entries(spec, "containers")) == 0
-	count(entries(spec, "initContainers")) == 0
-	count(entries(spec, "ephemeralContainers")) == 0
+no_containers(spec) if not has_containers(spec)
+
+has_containers(spec) if {
+	is_array(spec.containers)
+	count(spec.containers) > 0
+}
+
+has_containers(spec) if {
+	is_array(spec.initContainers)
+	count(spec.initContainers) > 0
+}
+
+has_containers(spec) if {
+	is_array(spec.ephemeralContainers)
+	count(spec.ephemeralContainers) > 0
 }
 
 # A container (an entry of a container list, as it is) whose effective
@@ -242,7 +233,7 @@ own_boolean(entry, key) if is_boolean(entry.securityContext[key])
 pod_windows_string(spec, key) if is_string(spec.securityContext.windowsOptions[key])
 
 # The JSON path of a container entry, e.g. spec.template.spec.initContainers[0].
-entry_path(pod, list, i) := sprintf("%s.%s[%d]", [pod.path, list, i])
+entry_path(pod, list, i) := sprintf("%s.%s[%d]", [pod_path(pod), list, i])
 
 # How messages name a container entry: `initContainers[0] "setup"`.
 entry_label(list, i, entry) := sprintf("%s[%d] %q", [list, i, entry_name(entry)])
@@ -263,35 +254,33 @@ else := "inherit"
 # An entry of an image list matches an image exactly, or as a prefix when it
 # ends in "*". An empty image is no image: nothing vouches for it, not even "*".
 image_matches(image, entries) if {
-	non_empty_string(image)
-	some entry in entries
-	entry == image
+	image in entries
+	image != ""
 }
 
 image_matches(image, entries) if {
-	non_empty_string(image)
+	is_string(image)
+	image != ""
 	some entry in entries
 	endswith(entry, "*")
 	startswith(image, trim_suffix(entry, "*"))
 }
 
-# A rule's parameters: each one given with the type of its default, else
-# the default. A wrong-typed value never weakens a rule (Gatekeeper's schema
-# rejects it; conftest data has no schema).
-parameters(rule) := {name: value |
-	given := given_parameters(rule)
-	some name, default_value in defaults.parameters[rule]
-	value := given_or_default(object.get(given, name, null), default_value)
-}
+# A rule's parameter: the value given when it has the type of its default,
+# else the default. A wrong-typed value never weakens a rule (Gatekeeper's
+# schema rejects it; conftest data has no schema). Each rule reads only the
+# parameters it needs.
+parameter(rule, name) := given if {
+	given := target.parameters[name]
+	type_name(given) == type_name(defaults.parameters[rule][name])
+} else := defaults.parameters[rule][name]
 
-given_parameters(rule) := p if {
-	p := target.parameters(rule)
-	is_object(p)
-} else := {}
-
-given_or_default(given, default_value) := given if type_name(given) == type_name(default_value)
-
-else := default_value
+# A parameter that is a list of strings: the strings of the array given,
+# else the default (read without parameter's generic type check).
+strings_parameter(rule, name) := [s | some s in given; is_string(s)] if {
+	given := target.parameters[name]
+	is_array(given)
+} else := defaults.parameters[rule][name]
 
 # A violation as every target reports it; the message begins with the
 # prefix of the list item it is about.

@@ -7,7 +7,7 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-allowed"
 
-allowed_images := hp.strings(hp.parameters(rule).allowedImages)
+allowed_images := hp.strings_parameter(rule, "allowedImages")
 
 # A container is allowed when its image is. (Negate this, not
 # hp.image_matches(c.image, ...): OPA would hoist a missing c.image out of
@@ -15,17 +15,34 @@ allowed_images := hp.strings(hp.parameters(rule).allowedImages)
 container_allowed(container) if hp.image_matches(container.image, allowed_images)
 
 # Pod-level hostProcess: true needs every container's image to be allowed,
-# and at least one container (with none, no image vouches for the pod).
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".securityContext.windowsOptions.hostProcess"])) if {
+# and at least one container (with none, no image vouches for the pod). The
+# message is built only for a pod that violates; both bodies give the same
+# violation for a pod, never two.
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
-	hp.pod_level_hostprocess(pod)
+	pod.spec.securityContext.windowsOptions.hostProcess == true
+	some list in hp.container_lists
+	entries := pod.spec[list]
+	is_array(entries)
+	some entry in entries
+	not container_allowed(entry)
 	msg := pod_message(pod.spec, denied(pod.spec))
+}
+
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
+	some pod in hp.hostprocess_pods
+	pod.spec.securityContext.windowsOptions.hostProcess == true
+	not pod.spec.containers[0] # a quick test that fails for nearly every pod
+	not hp.has_containers(pod.spec)
+	msg := pod_message(pod.spec, [])
 }
 
 # The denied containers as [list, index, entry], in list order.
 denied(spec) := [[list, i, entry] |
 	some list in hp.container_lists
-	some i, entry in hp.entries(spec, list)
+	entries := spec[list]
+	is_array(entries)
+	some i, entry in entries
 	not container_allowed(entry)
 ]
 
@@ -38,7 +55,9 @@ pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.ho
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	some list in hp.container_lists
-	some i, entry in hp.entries(pod.spec, list)
+	entries := pod.spec[list]
+	is_array(entries)
+	some i, entry in entries
 	entry.securityContext.windowsOptions.hostProcess == true
 	not container_allowed(entry)
 	msg := sprintf("%s sets securityContext.windowsOptions.hostProcess: true, but its image %s is not in allowedImages", [hp.entry_label(list, i, entry), image_text(entry)])

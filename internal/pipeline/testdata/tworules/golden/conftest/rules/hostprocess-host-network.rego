@@ -6,7 +6,7 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-host-network"
 
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [pod.path, ".hostNetwork"])) if {
+violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".hostNetwork"])) if {
 	some pod in hp.hostprocess_pods
 	not pod.spec.hostNetwork == true
 	msg := "a HostProcess pod must set hostNetwork: true"
