@@ -4,9 +4,9 @@ package policies
 
 import "embed"
 
-// FS is the default spec tree: hostprocess.yaml, constraints.yaml and rego/.
+// FS is the default spec tree: hostprocess.yaml, constraints.yaml, rego/ and cel/.
 //
-//go:embed hostprocess.yaml constraints.yaml rego
+//go:embed hostprocess.yaml constraints.yaml rego cel
 var FS embed.FS
 
 // SpecFile is the name of the spec inside FS.

@@ -36,6 +36,7 @@ func Load(fsys fs.FS, file string) (*Spec, error) {
 	s.Sources = map[string]string{}
 	v := &validator{spec: &s, root: root, fsys: fsys, dir: path.Dir(file)}
 	v.readSources()
+	v.readCEL()
 	if len(v.errs) == 0 {
 		v.validate()
 	}
@@ -60,6 +61,9 @@ func (s *Spec) UseConstraints(cs *ConstraintSet) {
 	s.Constraints = cs
 	sources := maps.Clone(s.Sources)
 	sources["\x00constraints"] = string(cs.Raw)
+	for i, c := range s.celRaw {
+		sources[fmt.Sprintf("\x00cel%d", i)] = c
+	}
 	s.Hash = hashOf(s.raw, sources)
 }
 

@@ -26,18 +26,21 @@ type Spec struct {
 	Libs            []string          `yaml:"libs"`        // shared Rego lib files, relative to the spec
 	Targets         map[string]string `yaml:"targets"`     // target name → its adapter lib (where its Rego finds the object and parameters)
 	Subjects        string            `yaml:"subjects"`    // optional: a set rule of the libs (data.lib.….name) that every violation iterates first; where it is empty no rule applies
+	CEL             CEL               `yaml:"cel"`         // the shared CEL variables
 	Match           []Match           `yaml:"match"`       // the kinds every constraint matches
 	ConstraintsFile string            `yaml:"constraints"` // the constraints file, relative to the spec
 	Bundles         []Bundle          `yaml:"bundles"`     // installable sets of rules; "all" is implied
 	Rules           []Rule            `yaml:"rules"`       // the rules, in publishing order
 
 	// Filled by Load, not read from YAML.
-	File        string            `yaml:"-"` // the spec's path, for messages
-	Sources     map[string]string `yaml:"-"` // Rego file name (as written in the spec) → text
-	Hash        string            `yaml:"-"` // sha256 of the spec, every Rego source and the constraints
-	Constraints *ConstraintSet    `yaml:"-"` // the constraints file, or the one given instead
-	raw         []byte            // the spec's text, for the hash
-	root        *yaml.Node        // the parsed spec, for the lines of later problems
+	File        string                `yaml:"-"` // the spec's path, for messages
+	Sources     map[string]string     `yaml:"-"` // Rego file name (as written in the spec) → text
+	CELSources  map[string]*CELSource `yaml:"-"` // CEL file name (as written in the spec) → its variables and validations
+	celRaw      []string              // the CEL files' texts, for the hash
+	Hash        string                `yaml:"-"` // sha256 of the spec, every Rego source and the constraints
+	Constraints *ConstraintSet        `yaml:"-"` // the constraints file, or the one given instead
+	raw         []byte                // the spec's text, for the hash
+	root        *yaml.Node            // the parsed spec, for the lines of later problems
 }
 
 // Problem is a problem in the spec at the line of the node at keys (map
@@ -85,6 +88,7 @@ type Rule struct {
 	Title       string      `yaml:"title"`       // one line
 	Description string      `yaml:"description"` // the exact decision, for humans
 	Rego        string      `yaml:"rego"`        // the rule's Rego file, relative to the spec
+	CEL         string      `yaml:"cel"`         // the rule's CEL file (variables and validations), relative to the spec
 	Remedy      string      `yaml:"remedy"`      // how to fix a violation, for eval and docs
 	Parameters  []Parameter `yaml:"parameters"`  // constraint parameters, in order
 }
