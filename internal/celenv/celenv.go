@@ -181,3 +181,14 @@ func Check(s *spec.Spec) error {
 	checked.Store(s.Hash, err)
 	return err
 }
+
+// failed matches the messages the API server's validator writes instead of
+// a messageExpression's when an evaluation fails: an expression's error, a
+// messageExpression's error or empty result (the expression itself), a
+// compile error, the cost budget.
+var failed = regexp.MustCompile(`^failed expression: |resulted in error: |^failed messageExpression: |^compilation error: |running out of cost budget|runtime cost could not be calculated`)
+
+// EvaluationFailed reports whether a violation's message says that a CEL
+// evaluation failed rather than what violates: wrong-typed input must never
+// make one.
+func EvaluationFailed(message string) bool { return failed.MatchString(message) }

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -88,4 +89,77 @@ func canonical(vs []violation.Violation) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// named are what a message names: container entries and volumes by list
+// and index (`initContainers[0]`, `volumes[2]`).
+var named = regexp.MustCompile(`\b(?:containers|initContainers|ephemeralContainers|volumes)\[\d+\]`)
+
+// JudgePerRule judges the violations of a PerRule engine: per rule, it
+// fires exactly when the case expects violations of it; every violation has
+// a message and no field; its messages name the same containers and
+// volumes as the reference's (an Exact engine's) violations of the rule;
+// and they say what the reference's say: each reference message (trimmed,
+// as the API server trims a message) is in them, word for word.
+func JudgePerRule(c cases.Case, reference, got []violation.Violation) []string {
+	byRule, refByRule := map[string][]violation.Violation{}, map[string][]violation.Violation{}
+	for _, v := range got {
+		byRule[v.Rule] = append(byRule[v.Rule], v)
+	}
+	for _, v := range reference {
+		refByRule[v.Rule] = append(refByRule[v.Rule], v)
+	}
+	rules := map[string]bool{}
+	for id, exps := range c.Expect {
+		rules[id] = len(exps) > 0
+	}
+	for id := range byRule {
+		rules[id] = true
+	}
+	var diffs []string
+	for _, id := range slices.Sorted(maps.Keys(rules)) {
+		want, vs := len(c.Expect[id]) > 0, byRule[id]
+		switch {
+		case want && len(vs) == 0:
+			diffs = append(diffs, fmt.Sprintf("rule %s: want it to fire, got no violation", id))
+			continue
+		case !want && len(vs) > 0:
+			diffs = append(diffs, fmt.Sprintf("rule %s: want no violation, got %d", id, len(vs)))
+			for _, v := range vs {
+				diffs = append(diffs, "  + got  "+v.String())
+			}
+			continue
+		}
+		for _, v := range vs {
+			if v.Message == "" || v.Field != "" {
+				diffs = append(diffs, fmt.Sprintf("rule %s: want a message and no field, got %s", id, v))
+			}
+		}
+		if w, g := namedIn(refByRule[id]), namedIn(vs); w != g {
+			diffs = append(diffs, fmt.Sprintf("rule %s: the messages name [%s], the Rego's name [%s]", id, g, w))
+		}
+		var texts []string
+		for _, v := range vs {
+			texts = append(texts, v.Message)
+		}
+		joined := strings.Join(texts, "; ")
+		for _, w := range refByRule[id] {
+			// The API server's validator trims a message.
+			if !strings.Contains(joined, strings.TrimSpace(w.Message)) {
+				diffs = append(diffs, fmt.Sprintf("rule %s: the messages lack the Rego's %q", id, w.Message))
+			}
+		}
+	}
+	return diffs
+}
+
+// namedIn are the containers and volumes the messages name, sorted, once each.
+func namedIn(vs []violation.Violation) string {
+	set := map[string]bool{}
+	for _, v := range vs {
+		for _, n := range named.FindAllString(v.Message, -1) {
+			set[n] = true
+		}
+	}
+	return strings.Join(slices.Sorted(maps.Keys(set)), " ")
 }

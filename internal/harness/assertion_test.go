@@ -96,3 +96,71 @@ func TestSameViolations(t *testing.T) {
 		t.Error("another message is the same violation")
 	}
 }
+
+// The CEL contract: per rule, whether it fires; a message and no field;
+// and the messages name the same containers and volumes as the Rego's.
+// Counts and wording are free. Each way of failing is a row.
+func TestJudgePerRule(t *testing.T) {
+	v := func(rule, field, msg string) violation.Violation {
+		return violation.Violation{Rule: rule, Field: field, Message: msg}
+	}
+	rego := []violation.Violation{
+		v("r1", "spec.containers[0].securityContext.runAsNonRoot", `containers[0] "a" is a HostProcess container with runAsNonRoot: true`),
+		v("r1", "spec.initContainers[1].securityContext.runAsNonRoot", `initContainers[1] "b" is a HostProcess container with runAsNonRoot: true`),
+		v("r2", "spec.hostNetwork", "a HostProcess pod must set hostNetwork: true"),
+	}
+	both := map[string][]cases.Expectation{
+		"r1": {expect(t, "", "containers"), expect(t, "", "initContainers")},
+		"r2": {expect(t, "spec.hostNetwork", "hostNetwork")},
+	}
+	joined := v("r1", "", `containers[0] "a" is a HostProcess container with runAsNonRoot: true; initContainers[1] "b" is a HostProcess container with runAsNonRoot: true`)
+	network := v("r2", "", "a HostProcess pod must set hostNetwork: true")
+	tests := []struct {
+		name   string
+		expect map[string][]cases.Expectation
+		ref    []violation.Violation
+		got    []violation.Violation
+		diffs  []string
+	}{
+		{"nothing expected, nothing got", nil, nil, nil, nil},
+		{"one violation naming every container passes", both, rego, []violation.Violation{joined, network}, nil},
+		{"one violation per container passes too", both, rego, []violation.Violation{
+			v("r1", "", `containers[0] "a" is a HostProcess container with runAsNonRoot: true`),
+			v("r1", "", `initContainers[1] "b" is a HostProcess container with runAsNonRoot: true`), network}, nil},
+		{"a rule that does not fire fails", both, rego, []violation.Violation{joined},
+			[]string{"rule r2: want it to fire, got no violation"}},
+		{"a rule that fires unexpectedly fails", map[string][]cases.Expectation{"r1": both["r1"]}, rego[:2], []violation.Violation{joined, network},
+			[]string{"rule r2: want no violation, got 1"}},
+		{"an expectation of no violation is none", map[string][]cases.Expectation{"r2": {}}, nil, []violation.Violation{network},
+			[]string{"rule r2: want no violation, got 1"}},
+		{"a container left out fails", both, rego, []violation.Violation{v("r1", "", `containers[0] "a" is a HostProcess container with runAsNonRoot: true`), network},
+			[]string{"rule r1: the messages name [containers[0]], the Rego's name [containers[0] initContainers[1]]",
+				`rule r1: the messages lack the Rego's "initContainers[1] \"b\" is a HostProcess container with runAsNonRoot: true"`}},
+		{"other words fail", both, rego, []violation.Violation{joined, v("r2", "", "hostNetwork: true is missing")},
+			[]string{`rule r2: the messages lack the Rego's "a HostProcess pod must set hostNetwork: true"`}},
+		{"a message trimmed by the validator passes", map[string][]cases.Expectation{"r2": both["r2"]},
+			[]violation.Violation{v("r2", "spec.hostNetwork", "runs as \"Administrators\u00a0\"; groups: administrators\u00a0")},
+			[]violation.Violation{v("r2", "", "runs as \"Administrators\u00a0\"; groups: administrators")}, nil},
+		{"another container named fails", both, rego, []violation.Violation{
+			v("r1", "", joined.Message+`; ephemeralContainers[0] "c" is a HostProcess container with runAsNonRoot: true`), network},
+			[]string{"rule r1: the messages name [containers[0] ephemeralContainers[0] initContainers[1]], the Rego's name [containers[0] initContainers[1]]"}},
+		{"a field fails", both, rego, []violation.Violation{joined, v("r2", "spec.hostNetwork", "a HostProcess pod must set hostNetwork: true")},
+			[]string{`rule r2: want a message and no field, got spec.hostNetwork "a HostProcess pod must set hostNetwork: true"`}},
+		{"an empty message fails", both, rego, []violation.Violation{joined, v("r2", "", "")},
+			[]string{`rule r2: want a message and no field, got  ""`, `rule r2: the messages lack the Rego's "a HostProcess pod must set hostNetwork: true"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			diffs := JudgePerRule(cases.Case{Expect: tc.expect}, tc.ref, tc.got)
+			var firsts []string
+			for _, d := range diffs {
+				if strings.HasPrefix(d, "rule ") {
+					firsts = append(firsts, d)
+				}
+			}
+			if strings.Join(firsts, "\n") != strings.Join(tc.diffs, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(diffs, "\n"), strings.Join(tc.diffs, "\n"))
+			}
+		})
+	}
+}

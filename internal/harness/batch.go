@@ -35,7 +35,7 @@ func evaluateAll(ctx context.Context, reviews []Review, engines []Engine, stats 
 		var idx []int
 		var rs []Review
 		for n, r := range reviews {
-			if Judges(e, r) {
+			if Judges(e, r) && Declines(e, r) == "" {
 				idx, rs = append(idx, n), append(rs, r)
 			}
 		}

@@ -42,3 +42,44 @@ type Engine interface {
 // Judges reports whether engine e can judge the review: an engine of files
 // cannot judge an UPDATE against its old object.
 func Judges(e Engine, r Review) bool { return e.Admission() || r.OldObject == nil }
+
+// Contract is what a case asserts of an engine's violations.
+type Contract int
+
+const (
+	// Exact: every expected violation with its field and message, and no
+	// other (the Rego engines).
+	Exact Contract = iota
+	// PerRule: per rule, whether it fires, and that its messages name the
+	// same containers and volumes as the Rego's (CEL: a validation yields
+	// one violation per failing expression, with a message and no details).
+	PerRule
+)
+
+// Contracted is an engine judged by another contract than Exact.
+type Contracted interface {
+	Contract() Contract
+}
+
+// ContractOf is the contract an engine is judged by.
+func ContractOf(e Engine) Contract {
+	if c, ok := e.(Contracted); ok {
+		return c.Contract()
+	}
+	return Exact
+}
+
+// Decliner is an engine that cannot judge some reviews: a
+// ValidatingAdmissionPolicy sees only what the typed object can hold.
+type Decliner interface {
+	// Declines says why the engine cannot judge the review, "" when it can.
+	Declines(r Review) string
+}
+
+// Declines is why e cannot judge r, "" when it can.
+func Declines(e Engine, r Review) string {
+	if d, ok := e.(Decliner); ok {
+		return d.Declines(r)
+	}
+	return ""
+}

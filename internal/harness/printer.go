@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,6 +43,9 @@ func printText(w io.Writer, r Report) {
 	}
 	for _, s := range r.Stats {
 		fmt.Fprintf(w, "%-14s %d judged, %d passed, %d failed, %s\n", s.Engine+":", s.Judged, s.Judged-s.Failed, s.Failed, s.Time.Round(time.Millisecond))
+		for _, why := range slices.Sorted(maps.Keys(s.Declined)) {
+			fmt.Fprintf(w, "%-14s %d declined: %s\n", "", s.Declined[why], why)
+		}
 	}
 	fmt.Fprintf(w, "%d cases through %d engines (%s)\n", len(r.Cases), len(r.Engines), strings.Join(r.Engines, ", "))
 	fmt.Fprintf(w, "%d passed, %d failed\n", r.Passed(), r.Failed())
@@ -59,9 +64,10 @@ func jsonReport(r Report) any {
 		Failures []failure `json:"failures,omitempty"`
 	}
 	type engine struct {
-		Name   string `json:"name"`
-		Judged int    `json:"judged"`
-		Failed int    `json:"failed"`
+		Name     string         `json:"name"`
+		Judged   int            `json:"judged"`
+		Failed   int            `json:"failed"`
+		Declined map[string]int `json:"declined,omitempty"`
 	}
 	out := struct {
 		Engines []engine     `json:"engines"`
@@ -70,7 +76,7 @@ func jsonReport(r Report) any {
 		Cases   []caseResult `json:"cases"`
 	}{Engines: []engine{}, Passed: r.Passed(), Failed: r.Failed()}
 	for _, s := range r.Stats {
-		out.Engines = append(out.Engines, engine{s.Engine, s.Judged, s.Failed})
+		out.Engines = append(out.Engines, engine{s.Engine, s.Judged, s.Failed, s.Declined})
 	}
 	for _, c := range r.Cases {
 		cr := caseResult{Name: c.Case, File: c.File, Line: c.Line, Passed: len(c.Failures) == 0}

@@ -12,7 +12,7 @@ var report = Report{
 	Engines: []string{"gatekeeper", "conftest"},
 	Stats: []EngineStats{
 		{Engine: "gatekeeper", Judged: 2, Failed: 1, Time: 1500 * time.Millisecond},
-		{Engine: "conftest", Judged: 1, Failed: 0, Time: 20 * time.Millisecond},
+		{Engine: "conftest", Judged: 1, Failed: 0, Time: 20 * time.Millisecond, Declined: map[string]int{"a List is not an admission object": 1}},
 	},
 	Cases: []CaseResult{
 		{Case: "host-network/missing", File: "host-network.yaml", Line: 3, Engines: []string{"gatekeeper", "conftest"}},
@@ -28,6 +28,7 @@ func TestPrintText(t *testing.T) {
       + got  spec.hostNetwork "a HostProcess pod must set hostNetwork: true"
 gatekeeper:    2 judged, 1 passed, 1 failed, 1.5s
 conftest:      1 judged, 1 passed, 0 failed, 20ms
+               1 declined: a List is not an admission object
 2 cases through 2 engines (gatekeeper, conftest)
 1 passed, 1 failed
 `
@@ -45,7 +46,10 @@ func TestPrintJSON(t *testing.T) {
     {
       "name": "conftest",
       "judged": 1,
-      "failed": 0
+      "failed": 0,
+      "declined": {
+        "a List is not an admission object": 1
+      }
     }
   ],
   "passed": 1,

@@ -11,10 +11,13 @@ type Report struct {
 
 // EngineStats is what one engine did in a run.
 type EngineStats struct {
-	Engine string        // the engine's name
-	Judged int           // cases it judged (an engine of files skips UPDATEs with an old object)
-	Failed int           // cases in which it departed from the expectations
-	Time   time.Duration // time spent in its evaluations
+	Engine string // the engine's name
+	Judged int    // cases it judged (an engine of files skips UPDATEs with an old object)
+	Failed int    // cases in which it departed from the expectations
+	// Declined counts the cases it could not judge, by reason (a
+	// ValidatingAdmissionPolicy cannot see a List).
+	Declined map[string]int
+	Time     time.Duration // time spent in its evaluations
 }
 
 // CaseResult is one case's outcome across engines.

@@ -11,7 +11,9 @@ import (
 )
 
 // Run judges every case in every engine that can judge it, and checks that
-// the engines agree with each other violation for violation. When progress
+// the Rego engines agree with each other violation for violation. An engine
+// judged PerRule (CEL) is compared with the first engine, which must be an
+// Exact one; an engine that declines a review counts why. When progress
 // is not nil, a line goes there as each case file is done.
 func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Writer) Report {
 	rep := Report{Engines: names(engines), Stats: make([]EngineStats, len(engines))}
@@ -33,6 +35,13 @@ func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Wr
 			if !Judges(e, r) {
 				continue
 			}
+			if why := Declines(e, r); why != "" {
+				if rep.Stats[i].Declined == nil {
+					rep.Stats[i].Declined = map[string]int{}
+				}
+				rep.Stats[i].Declined[why]++
+				continue
+			}
 			var got []violation.Violation
 			var err error
 			if pre[i] != nil {
@@ -47,6 +56,15 @@ func Run(ctx context.Context, all []cases.Case, engines []Engine, progress io.Wr
 			if err != nil {
 				res.Failures = append(res.Failures, Failure{Engine: e.Name(), Diff: []string{"evaluation error: " + err.Error()}})
 				rep.Stats[i].Failed++
+				continue
+			}
+			if ContractOf(e) == PerRule {
+				// Judged against the case and the first Rego engine's
+				// violations, which the case pins exactly.
+				if diff := JudgePerRule(c, first, got); len(diff) > 0 {
+					res.Failures = append(res.Failures, Failure{Engine: e.Name(), Diff: diff})
+					rep.Stats[i].Failed++
+				}
 				continue
 			}
 			if diff := Judge(c, got); len(diff) > 0 {

@@ -5,6 +5,8 @@
 package kinds
 
 import (
+	"strings"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -54,4 +56,12 @@ func Names() []string {
 		out[i] = k.Name
 	}
 	return out
+}
+
+// IsList reports whether an object is a list the rules judge item by item:
+// kind List or a kind ending in List, with an items array.
+func IsList(obj map[string]any) bool {
+	kind, _ := obj["kind"].(string)
+	_, items := obj["items"].([]any)
+	return strings.HasSuffix(kind, "List") && items
 }

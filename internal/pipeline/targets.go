@@ -5,6 +5,7 @@ import (
 	"github.com/policygen/policygen/internal/target/bundle"
 	"github.com/policygen/policygen/internal/target/conftest"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/internal/target/gatekeepercel"
 )
 
 // Targets are every output policygen renders, in rendering order (a
@@ -12,6 +13,7 @@ import (
 // the conftest modules). Adding a target is one line here.
 var Targets = []target.Target{
 	gatekeeper.Target{},
+	gatekeepercel.Target{},
 	conftest.Target{},
 	bundle.Target{},
 }

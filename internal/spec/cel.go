@@ -32,6 +32,7 @@ type CELVariable struct {
 	Name       string `yaml:"name"`
 	Expression string `yaml:"expression"`
 	At         Origin `yaml:"-"` // where the expression is written
+	NameAt     Origin `yaml:"-"` // where the name is written
 }
 
 // CELValidation is an expression that must be true, with the expression
@@ -82,12 +83,28 @@ func (v *validator) readCEL() {
 	for i, l := range s.CEL.Libs {
 		read(l, false, "cel", "libs", i)
 	}
+	libVars := map[string]string{}
+	for _, l := range s.CEL.Libs {
+		if src := s.CELSources[l]; src != nil {
+			for _, x := range src.Variables {
+				libVars[x.Name] = l
+			}
+		}
+	}
 	for i, r := range s.Rules {
 		if r.CEL == "" {
 			v.fail(fmt.Sprintf("rule %q names no CEL file", r.ID), "add cel: the file of the rule's CEL variables and validations", "rules", i)
 			continue
 		}
 		read(r.CEL, true, "rules", i, "cel")
+		if src := s.CELSources[r.CEL]; src != nil {
+			for _, x := range src.Variables {
+				if lib, ok := libVars[x.Name]; ok {
+					v.errs = append(v.errs, problemAt(path.Join(v.dir, r.CEL), x.NameAt.Line, fmt.Sprintf("variable %q is also a variable of the lib %s", x.Name, lib),
+						"choose another name: a rule's variables follow the lib's in one list, where a name may appear once"))
+				}
+			}
+		}
 	}
 }
 
@@ -111,6 +128,7 @@ func (v *validator) celShape(name, file string, root *yaml.Node, src *CELSource,
 			fail(fmt.Sprintf("variable %q has no expression", x.Name), "write its CEL expression", "variables", i)
 		}
 		src.Variables[i].At = Origin{name, exprLine(root, "variables", i, "expression")}
+		src.Variables[i].NameAt = Origin{name, lineOf(root, "variables", i, "name")}
 	}
 	switch {
 	case !rule && len(src.Validations) > 0:

@@ -65,7 +65,7 @@ func TestCELProgram(t *testing.T) {
 	for _, v := range p.Variables {
 		names = append(names, v.Name)
 	}
-	want := "podPath templates states judged spec specPath annotations metadataPath podSecurity podWindows podUserName lists containers podHostProcess hostProcessPod parameters given required judged lacking"
+	want := "podPath templates states judged spec specPath annotations metadataPath podSecurity podWindows podUserName lists containers podHostProcess hostProcessPod parameters given required limits lacking"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("variables:\n got %s\nwant %s", got, want)
 	}
@@ -75,5 +75,17 @@ func TestCELProgram(t *testing.T) {
 	}
 	if at := p.Validations[0].At; at.File != "cel/rules/hostprocess-resource-limits.yaml" || at.Line != 40 {
 		t.Errorf("the validation is at %+v", at)
+	}
+}
+
+// A rule's variable of the same name as a lib's would make the lib read the
+// rule's: a problem at the name.
+func TestCELShadowing(t *testing.T) {
+	fsys := specTree(t)
+	fsys["cel/rules/hostprocess-host-network.yaml"] = &fstest.MapFile{Data: []byte("variables:\n  - name: x\n    expression: \"1\"\n  - name: spec\n    expression: \"1\"\nvalidations:\n  - {expression: \"true\", messageExpression: \"''\"}\n")}
+	_, err := spec.Load(fsys, policies.SpecFile)
+	want := `cel/rules/hostprocess-host-network.yaml:4: variable "spec" is also a variable of the lib cel/lib/hostprocess.yaml`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }

@@ -33,14 +33,23 @@ const constraintName = "policygen-case"
 // driver and Kubernetes validation target, as `gator` builds them, over the
 // rendered ConstraintTemplates.
 type Engine struct {
+	name   string
 	client gator.Client
 	rules  map[string]spec.Rule // rule id → rule
+	kinds  map[string]string    // constraint kind → rule id
 	added  map[string]string    // rule id → the parameters (JSON) of its constraint
 }
 
 // NewEngine adds every rendered template to a fresh client.
 func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
-	client, err := gator.NewOPAClient(false)
+	return NewEngineOver(s, dist, "gatekeeper", "gatekeeper")
+}
+
+// NewEngineOver is an engine named name over the templates of the tree
+// below root, with a client built with opts as gator builds it
+// (gator.WithK8sCEL() adds the K8sNativeValidation driver).
+func NewEngineOver(s *spec.Spec, dist render.Artifacts, name, root string, opts ...gator.Opt) (*Engine, error) {
+	client, err := gator.NewOPAClient(false, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gatekeeper client: %w", err)
 	}
@@ -48,9 +57,9 @@ func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
 	if err := apis.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	g := &Engine{client: client, rules: map[string]spec.Rule{}, added: map[string]string{}}
+	g := &Engine{name: name, client: client, rules: map[string]spec.Rule{}, kinds: map[string]string{}, added: map[string]string{}}
 	for _, r := range s.Rules {
-		p := TemplatePath(r)
+		p := treePath(root, TemplatePath(r))
 		var u unstructured.Unstructured
 		if err := yaml.Unmarshal(dist[p], &u.Object); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
@@ -63,11 +72,12 @@ func NewEngine(s *spec.Spec, dist render.Artifacts) (*Engine, error) {
 			return nil, fmt.Errorf("%s: Gatekeeper rejects the template: %w", p, err)
 		}
 		g.rules[r.ID] = r
+		g.kinds[r.Kind] = r.ID
 	}
 	return g, nil
 }
 
-func (g *Engine) Name() string { return "gatekeeper" }
+func (g *Engine) Name() string { return g.name }
 
 // Evaluate installs one constraint per rule with the case's parameters (none
 // when the case gives none, so the defaults apply) and reviews the object as
@@ -115,7 +125,7 @@ func (g *Engine) review(ctx context.Context, r harness.Review) ([]violation.Viol
 	if err != nil {
 		return nil, err
 	}
-	return resultViolations(resp), nil
+	return g.resultViolations(resp), nil
 }
 
 // admissionRequest is the request the API server sends for the review,
@@ -161,14 +171,18 @@ func requestFields(r harness.Review) map[string]any {
 	return req
 }
 
-// resultViolations reads rule and field from each result's details.
-func resultViolations(resp *types.Responses) []violation.Violation {
+// resultViolations reads rule and field from each result's details. A
+// result without details (a CEL validation's) is of its constraint's rule.
+func (g *Engine) resultViolations(resp *types.Responses) []violation.Violation {
 	var out []violation.Violation
 	for _, r := range resp.Results() {
 		v := violation.Violation{Message: r.Msg}
 		details, _ := r.Metadata["details"].(map[string]any)
 		v.Rule, _ = details["rule"].(string)
 		v.Field, _ = details["field"].(string)
+		if details == nil && r.Constraint != nil {
+			v.Rule = g.kinds[r.Constraint.GetKind()]
+		}
 		out = append(out, v)
 	}
 	return out

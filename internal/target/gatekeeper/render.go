@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"strings"
 
 	templatesv1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
@@ -28,6 +29,17 @@ const GatekeeperTarget = "admission.k8s.gatekeeper.sh"
 // (kustomize loads files only from below a kustomization, so each rule's
 // files live in a directory of their own that bundles can share.)
 func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
+	return RenderTree(s, "gatekeeper", nil)
+}
+
+// Code is the code of other engines that a rule's template carries before
+// its Rego (Gatekeeper runs the first engine it has a driver for).
+type Code func(s *spec.Spec, r spec.Rule) ([]templatesv1.Code, error)
+
+// RenderTree renders the Gatekeeper tree below root: the templates (each
+// with the code of extra, when not nil, before the Rego), the constraints,
+// the kustomizations of the rules and bundles and the rollout components.
+func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error) {
 	libs, err := TemplateLibs(s)
 	if err != nil {
 		return nil, err
@@ -38,6 +50,25 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template of %s: %w", r.ID, err)
 		}
+		if extra != nil {
+			code, err := extra(s, r)
+			if err != nil {
+				return nil, fmt.Errorf("template of %s: %w", r.ID, err)
+			}
+			target := &typed.Spec.Targets[0]
+			target.Code = append(code, target.Code...)
+			digest := sha256.New()
+			digest.Write([]byte(typed.Annotations[codeDigest]))
+			for _, c := range code {
+				b, err := json.Marshal(c)
+				if err != nil {
+					return nil, err
+				}
+				digest.Write([]byte{0})
+				digest.Write(b)
+			}
+			typed.Annotations[codeDigest] = hex.EncodeToString(digest.Sum(nil))
+		}
 		obj, err := object(typed)
 		if err != nil {
 			return nil, err
@@ -46,7 +77,7 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
-		out[TemplatePath(r)] = tmpl
+		out[treePath(root, TemplatePath(r))] = tmpl
 		resources := []string{"template.yaml"}
 		for _, sc := range s.ConstraintsOf(r.ID) {
 			obj, err := constraintObject(s, sc)
@@ -57,14 +88,14 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 			if err != nil {
 				return nil, fmt.Errorf("rendering constraint %s of %s: %w", sc.Name, r.ID, err)
 			}
-			out[ConstraintPath(sc)] = c
+			out[treePath(root, ConstraintPath(sc))] = c
 			resources = append(resources, path.Base(ConstraintPath(sc)))
 		}
 		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(r.ID, resources))
 		if err != nil {
 			return nil, err
 		}
-		out[path.Join("gatekeeper", r.ID, "kustomization.yaml")] = k
+		out[path.Join(root, r.ID, "kustomization.yaml")] = k
 	}
 	for _, b := range s.BundleNames() {
 		var dirs []string
@@ -75,14 +106,14 @@ func renderTemplates(s *spec.Spec, _ []cases.Case) (render.Artifacts, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[path.Join("gatekeeper", b, "kustomization.yaml")] = k
+		out[path.Join(root, b, "kustomization.yaml")] = k
 	}
 	for _, c := range rolloutComponents(s) {
 		k, err := render.MarshalYAML(render.Header(s, "#"), c.object)
 		if err != nil {
 			return nil, err
 		}
-		out[path.Join("gatekeeper", "rollout", c.name, "kustomization.yaml")] = k
+		out[path.Join(root, "rollout", c.name, "kustomization.yaml")] = k
 	}
 	return out, nil
 }
@@ -144,6 +175,14 @@ func toAnyMaps(ms []map[string]any) []any {
 	}
 	return out
 }
+
+// treePath moves a path of dist/gatekeeper below root.
+func treePath(root, p string) string {
+	return path.Join(root, strings.TrimPrefix(p, "gatekeeper/"))
+}
+
+// codeDigest is the annotation that identifies exactly the code a template runs.
+const codeDigest = "policygen.dev/code-sha256"
 
 // TemplatePath is where a rule's ConstraintTemplate is published.
 func TemplatePath(r spec.Rule) string { return "gatekeeper/" + r.ID + "/template.yaml" }
@@ -242,7 +281,7 @@ func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]string {
 		"policygen.dev/rule":             r.ID,
 		"policygen.dev/bundle":           r.Bundle,
 		"policygen.dev/spec":             s.Metadata.Name + " " + s.Metadata.Version,
-		"policygen.dev/code-sha256":      hex.EncodeToString(code.Sum(nil)),
+		codeDigest:                       hex.EncodeToString(code.Sum(nil)),
 	}
 }
 

@@ -1,0 +1,124 @@
+// Package gatekeepercel is the Gatekeeper target with CEL: dist/gatekeeper
+// again, each ConstraintTemplate carrying the rule's CEL as a
+// K8sNativeValidation code entry before its Rego. Gatekeeper (and gator
+// since v3.16) runs a template's CEL and never its Rego when it has both,
+// and CEL yields one violation per failing validation, so this tree ships
+// apart from dist/gatekeeper, whose counts and messages stay the Rego's.
+// It is judged by Gatekeeper's constraint framework with the k8scel driver,
+// as gator builds it, under the CEL contract (harness.PerRule).
+package gatekeepercel
+
+import (
+	"context"
+	"fmt"
+
+	templatesv1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1"
+	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
+	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
+
+	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/celenv"
+	"github.com/policygen/policygen/internal/harness"
+	"github.com/policygen/policygen/internal/kinds"
+	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/internal/violation"
+)
+
+// Root is the directory of the tree below dist.
+const Root = "gatekeeper-cel"
+
+// Target renders dist/gatekeeper-cel.
+type Target struct{}
+
+func (Target) Name() string  { return "gatekeeper-cel" }
+func (Target) Adapter() bool { return false }
+
+// Render compiles the CEL in every environment it ships to, then renders
+// the tree.
+func (Target) Render(s *spec.Spec, _ []cases.Case, a render.Artifacts) error {
+	if err := celenv.Check(s); err != nil {
+		return err
+	}
+	files, err := gatekeeper.RenderTree(s, Root, Code)
+	if err != nil {
+		return err
+	}
+	a.Add(files)
+	return nil
+}
+
+// Code is a rule's K8sNativeValidation code entry: its whole CEL program
+// (the shared variables, its parameters, its variables and validations);
+// Gatekeeper binds anyObject and params itself.
+func Code(s *spec.Spec, r spec.Rule) ([]templatesv1.Code, error) {
+	prog, err := s.CELProgram(r)
+	if err != nil {
+		return nil, err
+	}
+	var vars, validations []any
+	for _, v := range prog.Variables {
+		vars = append(vars, map[string]any{"name": v.Name, "expression": v.Expression})
+	}
+	for _, v := range prog.Validations {
+		validations = append(validations, map[string]any{"expression": v.Expression, "messageExpression": v.MessageExpression})
+	}
+	return []templatesv1.Code{{
+		Engine: "K8sNativeValidation",
+		Source: &templates.Anything{Value: map[string]any{"variables": vars, "validations": validations}},
+	}}, nil
+}
+
+func (Target) Engines(s *spec.Spec, a render.Artifacts) ([]harness.Engine, error) {
+	e, err := gatekeeper.NewEngineOver(s, a, "gatekeeper-cel", Root, gator.WithK8sCEL())
+	if err != nil {
+		return nil, err
+	}
+	return []harness.Engine{&Engine{e}}, nil
+}
+
+func (Target) Tools(*spec.Spec, string, string, string) []harness.Engine { return nil }
+
+// Engine is Gatekeeper's CEL driver over the templates, judged by the CEL
+// contract.
+type Engine struct{ gk *gatekeeper.Engine }
+
+func (e *Engine) Name() string               { return e.gk.Name() }
+func (e *Engine) Admission() bool            { return true }
+func (e *Engine) Contract() harness.Contract { return harness.PerRule }
+
+// Evaluate reviews as the Gatekeeper engine does; a message that says an
+// evaluation failed is an error, never a violation.
+func (e *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Violation, error) {
+	vs, err := e.gk.Evaluate(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if celenv.EvaluationFailed(v.Message) {
+			return nil, fmt.Errorf("rule %s: CEL evaluation failed: %s", v.Rule, v.Message)
+		}
+	}
+	return vs, nil
+}
+
+// NotAdmitted is why a CEL engine declines a List: the API server never
+// admits one, and CEL cannot walk items to any depth as the Rego does.
+const NotAdmitted = "a List is not an admission object (CEL judges no items)"
+
+// NoObject is why it declines a DELETE of nothing: the API server always
+// sends the object deleted, and the k8scel driver fails without one (the
+// Rego engines judge it as Gatekeeper's audit and gator do).
+const NoObject = "a DELETE without its object (the API server always sends one)"
+
+// Declines a List and a DELETE of nothing.
+func (e *Engine) Declines(r harness.Review) string {
+	switch {
+	case kinds.IsList(r.Object):
+		return NotAdmitted
+	case r.Object == nil && r.Op() == "DELETE":
+		return NoObject
+	}
+	return ""
+}
