@@ -7,7 +7,11 @@
 package celenv
 
 import (
+	"reflect"
+
 	"fmt"
+	celgo "github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
 	"regexp"
 	"strconv"
 	"strings"
@@ -192,3 +196,33 @@ var failed = regexp.MustCompile(`^failed expression: |resulted in error: |^faile
 // evaluation failed rather than what violates: wrong-typed input must never
 // make one.
 func EvaluationFailed(message string) bool { return failed.MatchString(message) }
+
+// Eval evaluates one expression in the environment of the oldest supported
+// Kubernetes, with variables.<name> bound to vars: for tests that check one
+// variable of the spec against another source of the same fact.
+func Eval(expression string, vars map[string]any) (any, error) {
+	env, err := environment.MustBaseEnvSet(OldestKubernetes).Env(environment.NewExpressions)
+	if err != nil {
+		return nil, err
+	}
+	env, err = env.Extend(celgo.Variable("variables", celgo.MapType(celgo.StringType, celgo.DynType)))
+	if err != nil {
+		return nil, err
+	}
+	ast, iss := env.Compile(expression)
+	if iss.Err() != nil {
+		return nil, iss.Err()
+	}
+	prg, err := env.Program(ast)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := prg.Eval(map[string]any{"variables": vars})
+	if err != nil {
+		return nil, err
+	}
+	if out.Type() == types.NullType {
+		return nil, nil
+	}
+	return out.ConvertToNative(reflect.TypeFor[any]())
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/policygen/policygen/internal/celenv"
 	"github.com/policygen/policygen/internal/kinds"
 	"github.com/policygen/policygen/internal/target/conftest"
 )
@@ -67,6 +68,34 @@ func TestKindsAgree(t *testing.T) {
 	}
 	if gb, wb := mustJSON(paths), mustJSON(wantPaths); gb != wb {
 		t.Errorf("the Rego's pod_spec_paths are\n%s\nthe kinds list says\n%s", gb, wb)
+	}
+
+	// So does the CEL: the lib's podPath leads to the pod template, whose
+	// spec is the pod spec.
+	var podPath string
+	for _, v := range s.CELSources[s.CEL.Libs[0]].Variables {
+		if v.Name == "podPath" {
+			podPath = v.Expression
+		}
+	}
+	celPaths := map[string][]string{}
+	for _, k := range append(kinds.Names(), "ConfigMap", "PodList") {
+		got, err := celenv.Eval(podPath, map[string]any{"anyObject": map[string]any{"kind": k}})
+		if err != nil {
+			t.Fatalf("podPath of a %s: %v", k, err)
+		}
+		if got == nil {
+			continue
+		}
+		b, _ := json.Marshal(got)
+		var p []string
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatalf("podPath of a %s: %s", k, b)
+		}
+		celPaths[k] = append(p, "spec")
+	}
+	if gb, wb := mustJSON(celPaths), mustJSON(wantPaths); gb != wb {
+		t.Errorf("the CEL's podPath leads to\n%s\nthe kinds list says\n%s", gb, wb)
 	}
 
 	// The README names every kind the rules judge.
