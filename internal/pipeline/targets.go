@@ -6,6 +6,7 @@ import (
 	"github.com/policygen/policygen/internal/target/conftest"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
 	"github.com/policygen/policygen/internal/target/gatekeepercel"
+	"github.com/policygen/policygen/internal/target/vap"
 )
 
 // Targets are every output policygen renders, in rendering order (a
@@ -14,6 +15,7 @@ import (
 var Targets = []target.Target{
 	gatekeeper.Target{},
 	gatekeepercel.Target{},
+	vap.Target{},
 	conftest.Target{},
 	bundle.Target{},
 }
