@@ -57,6 +57,44 @@ func verdict(vs []violation.Violation) string {
 	return strings.Join(keys, "\n")
 }
 
+// named are the containers and volumes a message names.
+var named = regexp.MustCompile(`\b(?:containers|initContainers|ephemeralContainers|volumes)\[\d+\]`)
+
+var volumeField = regexp.MustCompile(`\bvolumes\[\d+\]`)
+
+// ruleVerdict is what is compared for an engine judged by the CEL contract
+// (harness.PerRule): per rule that fires, the containers and volumes its
+// messages name (a CEL validation names every offender in one message,
+// and reports no field; the reference names a volume by its field).
+func ruleVerdict(vs []violation.Violation) string {
+	names := map[string]map[string]bool{}
+	for _, v := range vs {
+		if names[v.Rule] == nil {
+			names[v.Rule] = map[string]bool{}
+		}
+		for _, n := range named.FindAllString(v.Message, -1) {
+			names[v.Rule][n] = true
+		}
+		// The reference names a volume by its field only.
+		for _, n := range volumeField.FindAllString(v.Field, -1) {
+			names[v.Rule][n] = true
+		}
+	}
+	var lines []string
+	for _, r := range slices.Sorted(maps.Keys(names)) {
+		lines = append(lines, strings.TrimSpace(r+" "+strings.Join(slices.Sorted(maps.Keys(names[r])), " ")))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// verdictOf is the verdict an engine is compared by.
+func verdictOf(e harness.Engine) func([]violation.Violation) string {
+	if harness.ContractOf(e) == harness.PerRule {
+		return ruleVerdict
+	}
+	return verdict
+}
+
 // setBlock objects in a row share a parameter set, as objects under one
 // constraint do in a cluster.
 const setBlock = 50
@@ -90,6 +128,7 @@ func TestDifferential(t *testing.T) {
 	start := time.Now()
 	compared, corrupted, lists, updates := 0, 0, 0, 0
 	failures := make([]int, len(es)) // per engine; each shows its first few
+	declined := make([]map[string]int, len(es))
 	var tally disagreementTally
 	outOfTime := func() bool { return seconds > 0 && time.Since(start) > time.Duration(seconds)*time.Second }
 	for compared < objects && !outOfTime() {
@@ -101,13 +140,13 @@ func TestDifferential(t *testing.T) {
 			doc := g.NextDocument()
 			d := diffObject{index: i, doc: doc, set: sets[(i/setBlock)%len(sets)]}
 			params := reference.ParamsFrom(d.set.Params)
-			d.full = verdict(doc.Reference(params))
-			d.want = d.full
+			d.fullVs = doc.Reference(params)
+			d.wantVs = d.fullVs
 			if i%5 == 4 {
 				d.op = "UPDATE"
 				d.old, d.how = generate.UpdateOf(doc.Object, g.Rand())
 				if d.old != nil && reference.Unchanged(doc.Object, d.old) {
-					d.want = ""
+					d.wantVs = nil
 				}
 				updates++
 			}
@@ -125,14 +164,25 @@ func TestDifferential(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				v := verdictOf(e)
 				for _, d := range block {
-					r, want := d.review(e)
+					r, wantVs := d.review(e)
+					if why := harness.Declines(e, r); why != "" {
+						mu.Lock()
+						if declined[k] == nil {
+							declined[k] = map[string]int{}
+						}
+						declined[k][why]++
+						mu.Unlock()
+						continue
+					}
+					want := v(wantVs)
 					got, err := e.Evaluate(ctx, r)
-					if err == nil && verdict(got) == want {
+					if err == nil && v(got) == want {
 						continue
 					}
 					mu.Lock()
-					tally.add(e.Name(), d, verdict(got), want, err)
+					tally.add(e.Name(), d, v(got), want, err)
 					failures[k]++
 					show := failures[k] <= 3
 					mu.Unlock()
@@ -148,6 +198,14 @@ func TestDifferential(t *testing.T) {
 	}
 	t.Logf("seed %d: %d documents (%d with values the typed form cannot hold, %d lists, %d updates) through %d engines under %d parameter sets, %d disagreements, %s",
 		seed, compared, corrupted, lists, updates, len(es), len(sets), sum(failures), time.Since(start).Round(time.Millisecond))
+	for k, e := range es {
+		for _, why := range slices.Sorted(maps.Keys(declined[k])) {
+			t.Logf("%s declined %d documents: %s", e.Name(), declined[k][why], why)
+		}
+		if n := sum(slices.Collect(maps.Values(declined[k]))); n == compared {
+			t.Errorf("%s declined every document", e.Name())
+		}
+	}
 	if s := tally.String(); s != "" {
 		t.Errorf("disagreements by kind (side, rule, field; count; first example):\n%s", s)
 	}
@@ -169,18 +227,18 @@ type diffObject struct {
 	op    string         // "" or UPDATE
 	old   map[string]any // UPDATE: the oldObject, nil for none
 	how   string         // UPDATE: what the oldObject changes
-	full  string         // the reference's verdict on the document
-	want  string         // the reference's verdict on the review
+	fullVs []violation.Violation // the reference's violations in the document
+	wantVs []violation.Violation // the reference's violations in the review
 }
 
-// review is what engine e is asked, and the verdict it must give: an
+// review is what engine e is asked, and the violations it must give: an
 // admission engine gets the UPDATE; an engine of files, the document alone.
-func (d diffObject) review(e harness.Engine) (harness.Review, string) {
+func (d diffObject) review(e harness.Engine) (harness.Review, []violation.Violation) {
 	r := harness.Review{Object: d.doc.Object, OldObject: d.old, Operation: d.op, Parameters: d.set.Params}
 	if !e.Admission() {
-		return harness.Review{Object: d.doc.Object, Parameters: d.set.Params}, d.full
+		return harness.Review{Object: d.doc.Object, Parameters: d.set.Params}, d.fullVs
 	}
-	return r, d.want
+	return r, d.wantVs
 }
 
 func (d diffObject) describe() string {
@@ -210,9 +268,13 @@ func sum(xs []int) int {
 // shown as it is.
 func disagreement(ctx context.Context, e harness.Engine, d diffObject, r harness.Review) string {
 	params := reference.ParamsFrom(d.set.Params)
+	verdict := verdictOf(e)
 	engineVerdict := func(m map[string]any) string {
 		rr := r
 		rr.Object = m
+		if why := harness.Declines(e, rr); why != "" {
+			return "declined: " + why
+		}
 		got, err := e.Evaluate(ctx, rr)
 		if err != nil {
 			return "error: " + err.Error()
@@ -221,7 +283,7 @@ func disagreement(ctx context.Context, e harness.Engine, d diffObject, r harness
 	}
 	small, ref := d.doc.Object, ""
 	_, want := d.review(e)
-	ref = want
+	ref = verdict(want)
 	twin := d.doc.Twins[""]
 	switch {
 	case r.OldObject != nil || r.Op() == "UPDATE":
