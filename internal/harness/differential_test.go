@@ -221,12 +221,12 @@ const diffBlock = 250
 
 // diffObject is one generated document, as the engines and the reference see it.
 type diffObject struct {
-	index int
-	doc   generate.Document
-	set   generate.ParameterSet
-	op    string         // "" or UPDATE
-	old   map[string]any // UPDATE: the oldObject, nil for none
-	how   string         // UPDATE: what the oldObject changes
+	index  int
+	doc    generate.Document
+	set    generate.ParameterSet
+	op     string                // "" or UPDATE
+	old    map[string]any        // UPDATE: the oldObject, nil for none
+	how    string                // UPDATE: what the oldObject changes
 	fullVs []violation.Violation // the reference's violations in the document
 	wantVs []violation.Violation // the reference's violations in the review
 }
