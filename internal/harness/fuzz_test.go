@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/internal/target/gatekeepercel"
 	"github.com/policygen/policygen/internal/violation"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -38,7 +39,10 @@ const maxInput = 1 << 15
 // violation; an UPDATE with an oldObject goes to the engines that judge
 // admission requests, and the engines of files judge the object alone),
 // and, where every pod-bearing item has a typed form that the rules read
-// alike (reference.Decode), exactly the reference model's rules and fields. The seeds are every case of
+// alike (reference.Decode), exactly the reference model's rules and fields.
+// The CEL engines answer by the CEL contract (harness.PerRule): the same
+// rules, naming the same containers and volumes; what one declines (a
+// List, what the typed form cannot hold) it is not asked. The seeds are every case of
 // testcases/ and a few generated objects; the edit program lets the fuzzer
 // change them structurally, deep inside, rather than hope that random bytes
 // make a pod. testdata/fuzz/FuzzEngines keeps the inputs worth keeping.
@@ -108,11 +112,23 @@ func parseParams(s string) map[string]map[string]any {
 	return out
 }
 
+// constraints reports whether an engine judges through Gatekeeper's
+// constraint framework, which refuses a constraint whose parameters do not
+// fit the template's schema.
+func constraints(e harness.Engine) bool {
+	switch e.(type) {
+	case *gatekeeper.Engine, *gatekeepercel.Engine:
+		return true
+	}
+	return false
+}
+
 // problem judges one input in every engine and returns what is wrong, or "".
 func (fx *fuzzEnv) problem(in fuzzInput) string {
 	ctx := context.Background()
 	schemaErr := fx.checkParams(in.params)
 	answers := make([][]violation.Violation, len(fx.engines))
+	declined := make([]bool, len(fx.engines))
 	for i, e := range fx.engines {
 		r := harness.Review{Object: copyObject(in.object), Operation: in.op, Parameters: in.params}
 		if in.old != nil {
@@ -121,7 +137,11 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 		if !harness.Judges(e, r) {
 			r = harness.Review{Object: r.Object, Parameters: r.Parameters} // the object alone, as a file
 		}
-		if _, isGatekeeper := e.(*gatekeeper.Engine); isGatekeeper && schemaErr != nil {
+		if harness.Declines(e, r) != "" {
+			declined[i] = true // what this consumer is never given (a List at admission, what the typed form cannot hold)
+			continue
+		}
+		if constraints(e) && schemaErr != nil {
 			// A cluster would refuse such a constraint, and so must
 			// Gatekeeper's client. The Rego reads wrong-typed parameters as
 			// their defaults (and lists without their non-strings), as the
@@ -138,17 +158,26 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 		}
 		answers[i] = got
 	}
-	// Engines that were asked the same question must answer alike.
+	// Engines that were asked the same question must answer alike: the Rego
+	// engines violation for violation, the CEL engines (harness.PerRule)
+	// rule for rule, naming the same containers and volumes.
 	first := map[bool]int{}
 	for i, e := range fx.engines {
 		group := e.Admission() || in.old == nil
 		j, seen := first[group]
+		if declined[i] || harness.ContractOf(e) == harness.PerRule && !seen {
+			continue
+		}
 		if !seen {
 			first[group] = i
 			continue
 		}
-		if exact(answers[i]) != exact(answers[j]) {
-			return fmt.Sprintf("engines disagree:\n%s:\n%s\n%s:\n%s", fx.engines[j].Name(), exact(answers[j]), fx.engines[i].Name(), exact(answers[i]))
+		same := exact
+		if harness.ContractOf(e) == harness.PerRule {
+			same = ruleVerdict
+		}
+		if same(answers[i]) != same(answers[j]) {
+			return fmt.Sprintf("engines disagree:\n%s:\n%s\n%s:\n%s", fx.engines[j].Name(), same(answers[j]), fx.engines[i].Name(), same(answers[i]))
 		}
 	}
 	if in.op == "DELETE" {
@@ -159,6 +188,10 @@ func (fx *fuzzEnv) problem(in fuzzInput) string {
 	}
 	params := reference.ParamsFrom(in.params)
 	for i, e := range fx.engines {
+		if declined[i] {
+			continue
+		}
+		verdict := verdictOf(e)
 		var want []violation.Violation
 		var err error
 		if e.Admission() {

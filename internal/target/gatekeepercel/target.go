@@ -112,13 +112,31 @@ const NotAdmitted = "a List is not an admission object (CEL judges no items)"
 // Rego engines judge it as Gatekeeper's audit and gator do).
 const NoObject = "a DELETE without its object (the API server always sends one)"
 
-// Declines a List and a DELETE of nothing.
+// NoKind is why it declines an object or old object without a string
+// kind: the API server never sends one, and the k8scel driver cannot read
+// it.
+const NoKind = "an object or old object without a string kind (the API server always sends one)"
+
+// Declines a List, a DELETE of nothing, an object without a kind, and a
+// name that only Unicode case folding matches to a group.
 func (e *Engine) Declines(r harness.Review) string {
 	switch {
 	case kinds.IsList(r.Object):
 		return NotAdmitted
 	case r.Object == nil && r.Op() == "DELETE":
 		return NoObject
+	case !hasKind(r.Object) || r.OldObject != nil && r.Op() == "UPDATE" && !hasKind(r.OldObject):
+		return NoKind
+	case celenv.UnicodeCaseOnly(r.Parameters, r.Object):
+		return celenv.UnicodeCase
 	}
 	return ""
+}
+
+func hasKind(obj map[string]any) bool {
+	if obj == nil {
+		return true
+	}
+	kind, ok := obj["kind"].(string)
+	return ok && kind != ""
 }

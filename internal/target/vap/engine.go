@@ -125,6 +125,9 @@ func (e *Engine) Declines(r harness.Review) string {
 	if !e.matches(r) {
 		return ""
 	}
+	if celenv.UnicodeCaseOnly(r.Parameters, r.Object) {
+		return celenv.UnicodeCase
+	}
 	for _, obj := range []map[string]any{r.Object, r.OldObject} {
 		if obj == nil {
 			continue
@@ -239,14 +242,15 @@ func sameAs(a, b any) bool {
 	return a == b
 }
 
-// empty is a value a Go type adds for a field never set: null, a zero
-// (a status's counters), or a map of such values.
+// empty is a value a Go type adds for a field never set that no rule
+// reads: null, false, a zero (a status's counters), or a map of such
+// values. An added "" is not: os: {} becomes os: {name: ""}.
 func empty(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return true
-	case bool, float64, string:
-		return v == false || v == 0.0 || v == ""
+	case bool, float64:
+		return v == false || v == 0.0
 	case map[string]any:
 		for _, w := range v {
 			if !empty(w) {

@@ -146,6 +146,7 @@ func TestTyped(t *testing.T) {
 		{"false and null that the type omits", pod(map[string]any{"hostNetwork": false, "nodeSelector": nil}), ""},
 		{"a string where a boolean belongs", pod(map[string]any{"hostNetwork": "true"}), WrongType},
 		{"an unknown field", pod(map[string]any{"hostNetWork": true}), Rewritten},
+		{"a field the type fills with \"\"", pod(map[string]any{"os": map[string]any{}}), Rewritten},
 		{"an empty image", pod(map[string]any{"containers": []any{map[string]any{"name": "a", "image": ""}}}), Rewritten},
 		{"a quantity's spelling", pod(map[string]any{"containers": []any{map[string]any{"name": "a", "resources": map[string]any{"limits": map[string]any{"cpu": 1.0}}}}}), Rewritten},
 	} {
