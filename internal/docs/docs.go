@@ -1,5 +1,5 @@
 // Package docs renders what reviewers read: a page per rule with its
-// decision, parameters, Rego and examples from the cases with the messages
+// decision, parameters, Rego, CEL and examples from the cases with the messages
 // they produce, and an index with the cases' pass counts per engine.
 package docs
 
@@ -49,6 +49,7 @@ func Render(s *spec.Spec, all []cases.Case, dist render.Artifacts) (render.Artif
 		page, err := render.Execute("docs-rule.md.tmpl", map[string]any{
 			"HeaderText": header, "Spec": s, "Rule": r, "Params": params,
 			"Examples": examples, "Rego": s.Sources[r.Rego],
+			"CEL": s.CELFiles[r.CEL], "CELLib": celLib(s),
 		})
 		if err != nil {
 			return nil, err
@@ -144,5 +145,16 @@ func indexData(s *spec.Spec, all []cases.Case, header string) map[string]any {
 		}
 		rows = append(rows, rw)
 	}
-	return map[string]any{"HeaderText": header, "Spec": s, "Matrix": rows, "Total": len(all)}
+	return map[string]any{"HeaderText": header, "Spec": s, "Matrix": rows, "Total": len(all), "CELLib": celLib(s), "CELLibText": celLibText(s)}
+}
+
+// celLib names the shared CEL files.
+func celLib(s *spec.Spec) string { return "policies/" + strings.Join(s.CEL.Libs, ", policies/") }
+
+func celLibText(s *spec.Spec) string {
+	var texts []string
+	for _, l := range s.CEL.Libs {
+		texts = append(texts, s.CELFiles[l])
+	}
+	return strings.Join(texts, "\n")
 }

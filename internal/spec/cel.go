@@ -58,7 +58,7 @@ const CELParametersVariable = "parameters"
 // readCEL reads and checks the shape of every CEL file the spec names.
 func (v *validator) readCEL() {
 	s := v.spec
-	s.CELSources = map[string]*CELSource{}
+	s.CELSources, s.CELFiles = map[string]*CELSource{}, map[string]string{}
 	read := func(name string, rule bool, where ...any) {
 		if name == "" {
 			v.fail("a CEL file name is empty", "name the CEL file (.yaml), relative to the spec", where...)
@@ -78,6 +78,7 @@ func (v *validator) readCEL() {
 		}
 		v.celShape(name, file, root, &src, rule)
 		s.CELSources[name] = &src
+		s.CELFiles[name] = string(raw)
 		s.celRaw = append(s.celRaw, "\x00cel:"+name+"\x00"+string(raw))
 	}
 	for i, l := range s.CEL.Libs {
@@ -206,7 +207,23 @@ func (s *Spec) CELProgram(r Rule) (CELSource, error) {
 	}
 	out.Variables = append(append(out.Variables, params), own.Variables...)
 	out.Validations = slices.Clone(own.Validations)
+	for i, v := range out.Validations {
+		out.Validations[i].MessageExpression = capMessage(v.MessageExpression)
+	}
 	return out, nil
+}
+
+// MaxMessageBytes is the longest message the API server's validator takes
+// from a messageExpression (5 KiB); a longer one it replaces with the
+// failed expression's text.
+const MaxMessageBytes = 5 * 1024
+
+// capMessage wraps a messageExpression so that a message too long for the
+// validator (a pod with a hundred offending containers) is cut to its
+// first 1000 characters (at most 4 bytes each) and says so.
+func capMessage(expr string) string {
+	return fmt.Sprintf("[%s].map(m, bytes(m).size() <= %d ? m : m.substring(0, 1000) + \" … (cut: longer than the %d bytes a message may hold)\")[0]",
+		strings.TrimSpace(expr), MaxMessageBytes-100, MaxMessageBytes)
 }
 
 // celParameters is the variable of a rule's parameters: each one given

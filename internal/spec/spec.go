@@ -36,6 +36,7 @@ type Spec struct {
 	File        string                `yaml:"-"` // the spec's path, for messages
 	Sources     map[string]string     `yaml:"-"` // Rego file name (as written in the spec) → text
 	CELSources  map[string]*CELSource `yaml:"-"` // CEL file name (as written in the spec) → its variables and validations
+	CELFiles    map[string]string     `yaml:"-"` // CEL file name → its text, for the docs
 	celRaw      []string              // the CEL files' texts, for the hash
 	Hash        string                `yaml:"-"` // sha256 of the spec, every Rego source and the constraints
 	Constraints *ConstraintSet        `yaml:"-"` // the constraints file, or the one given instead
