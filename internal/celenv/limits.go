@@ -32,8 +32,11 @@ func UnicodeCaseOnly(params map[string]map[string]any, objects ...map[string]any
 		case map[string]any:
 			for k, v := range x {
 				if name, ok := v.(string); ok && k == "runAsUserName" {
+					// The Rego's lower() is strings.ToLower, which maps more
+					// than strings.EqualFold's simple folding (İ to i).
+					lower := strings.ToLower(name)
 					for _, g := range groups {
-						if strings.ToLower(name) == strings.ToLower(g) && asciiLower(name) != asciiLower(g) {
+						if lg := strings.ToLower(g); lower == lg && asciiLower(name) != asciiLower(g) {
 							found = true
 						}
 					}
