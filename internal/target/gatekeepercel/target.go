@@ -1,9 +1,10 @@
 // Package gatekeepercel is the Gatekeeper target with CEL: dist/gatekeeper
 // again, each ConstraintTemplate carrying the rule's CEL as a
-// K8sNativeValidation code entry before its Rego. Gatekeeper (and gator
-// since v3.16) runs a template's CEL and never its Rego when it has both,
-// and CEL yields one violation per failing validation, so this tree ships
-// apart from dist/gatekeeper, whose counts and messages stay the Rego's.
+// K8sNativeValidation code entry before its Rego. Gatekeeper and gator
+// (v3.23.1 enable K8sNativeValidation by default) run a template's CEL and
+// never its Rego when it has both, and CEL yields one violation per failing
+// validation, so this tree ships apart from dist/gatekeeper, whose counts
+// and messages stay the Rego's.
 // It is judged by Gatekeeper's constraint framework with the k8scel driver,
 // as gator builds it, under the CEL contract (harness.PerRule).
 package gatekeepercel
