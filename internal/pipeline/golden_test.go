@@ -22,12 +22,12 @@ var update = flag.Bool("update", false, "rewrite testdata/tworules/golden from w
 
 const fixture = "testdata/tworules"
 
-// loadFixture is the two-rule fixture spec, over the project's own Rego,
+// loadFixture is the two-rule fixture spec, over the project's own Rego and CEL,
 // with its constraints and cases.
 func loadFixture(t *testing.T) (*spec.Spec, []cases.Case) {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	err := fs.WalkDir(policies.FS, "rego", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

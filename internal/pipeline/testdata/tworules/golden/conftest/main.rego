@@ -3,7 +3,9 @@
 # selects the object's namespace (lib/constraints.rego). A deny constraint's
 # violations fail (violation), a warn constraint's warn (warn); dryrun
 # reports nothing. Each carries details.rule, details.field and
-# details.constraint.
+# details.constraint. Every rule judges only what
+# data.lib.hostprocess.hostprocess_pods holds (the spec's subjects), which reads no
+# parameter: where it is empty no constraint is applied.
 package main
 
 import data.lib.hostprocess.constraints
@@ -12,12 +14,14 @@ import data.k8shostprocessallowed
 import data.k8shostprocesshostnetwork
 
 violation contains v if {
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "deny"
 	some v in judged(c)
 }
 
 warn contains v if {
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "warn"
 	some v in judged(c)
