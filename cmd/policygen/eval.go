@@ -49,14 +49,14 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 			fl.StringVar(&bundle, "bundle", "all", "the rule bundle to apply: guard, hardening or all (as the spec names them)")
 			fl.StringArrayVar(&params, "param", nil, "a parameter, rule.name=value (value in YAML, e.g. '[a, b]'), set on every constraint of the rule; repeatable")
 			fl.StringVar(&namespace, "namespace", "default", "the namespace of objects that name none, as kubectl applies them")
-			fl.StringVar(&format, "format", "text", "text or json")
+			fl.StringVar(&format, "format", "text", "text, json, sarif (SARIF 2.1.0, for code scanning) or github (GitHub Actions annotations)")
 			fl.IntVar(&workers, "workers", runtime.NumCPU(), "how many documents to judge at once")
 			return func(args []string) error {
 				if len(args) == 0 {
 					return fmt.Errorf("name the manifests to check: files, directories or - for standard input")
 				}
-				if _, err := eval.NewPrinter(format, io.Discard); err != nil {
-					return fmt.Errorf("--format %q: use text or json", format)
+				if _, err := eval.NewPrinter(format, io.Discard, nil); err != nil {
+					return fmt.Errorf("--format %q: use %s", format, strings.Join(eval.Formats, ", "))
 				}
 				if !namespacePattern.MatchString(namespace) {
 					return fmt.Errorf("--namespace %q: use a namespace name, e.g. default", namespace)
@@ -87,7 +87,7 @@ number of documents. On a terminal, a progress line goes to stderr.`,
 			if _, err := engine.WithConstraints(conftest.CIConstraints(s, byRule), namespace); err != nil {
 				return err
 			}
-			printer, err := eval.NewPrinter(format, e.stdout)
+			printer, err := eval.NewPrinter(format, e.stdout, rules)
 			if err != nil {
 				return err
 			}

@@ -126,3 +126,34 @@ func TestEvalBadFilesAreNamedAndTheRestChecked(t *testing.T) {
 		t.Errorf("stdin: exit %d\n%s", code, out)
 	}
 }
+
+// --format github: one annotation per violation, at its field.
+func TestEvalGitHubAnnotations(t *testing.T) {
+	const file = "testdata/manifests/01-bad-daemonset.yaml"
+	code, out, stderr := runEval(t, "", "--format", "github", file)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFailed, stderr)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		title := strings.Index(line, ",title=")
+		end := strings.Index(line[max(title, 0):], "::")
+		if title < 0 || end < 0 {
+			t.Fatalf("not an annotation: %q", line)
+		}
+		got = append(got, line[:title+end])
+	}
+	want := []string{
+		"::error file=" + file + ",line=13,col=26,title=hostprocess-allowed",
+		"::error file=" + file + ",line=2,col=1,title=hostprocess-host-network",
+		"::error file=" + file + ",line=15,col=88,title=hostprocess-uniform-containers",
+		"::error file=" + file + ",line=13,col=45,title=hostprocess-run-as-user-name",
+		"::error file=" + file + ",line=12,col=9,title=hostprocess-run-as-non-root",
+		"::error file=" + file + ",line=10,col=22,title=hostprocess-windows-node",
+		"::error file=" + file + ",line=22,col=26,title=hostprocess-volume-mounts",
+		"::error file=" + file + ",line=19,col=23,title=hostprocess-resource-limits",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("annotations\n%s\nwant\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out)
+	}
+}

@@ -22,6 +22,9 @@ type Document struct {
 	Object map[string]any // the object as kubectl decodes it (integers as int64); nil when Skip or Err is set
 	Skip   string         // why a document that was read is not judged: not an object, no kind or apiVersion
 	Err    error          // why the document or file could not be read: a *problem.Error
+
+	raw   []byte // the YAML of the document, when the Reader keeps it
+	first int    // the line of the file raw starts on
 }
 
 // yamlLine finds "line N" in a go-yaml error, N counted from the start of

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/policygen/policygen/internal/spec"
 )
 
 // Printer writes findings as they come, in input order, then the summary.
-// A new format (SARIF, GitHub annotations) is a new Printer: a Finding
-// names the file and the line its document starts on, and each violation
-// the JSON path of its field.
+// A Finding names the file and the line its document starts on, and each
+// violation the JSON path of its field, which the SARIF and GitHub
+// printers locate in the file.
 type Printer interface {
 	// Finding writes one document's verdict.
 	Finding(f Finding) error
@@ -19,15 +22,23 @@ type Printer interface {
 	End(s Summary) error
 }
 
-// NewPrinter returns the printer of a format: text or json.
-func NewPrinter(format string, w io.Writer) (Printer, error) {
+// Formats are the formats NewPrinter knows.
+var Formats = []string{"text", "json", "sarif", "github"}
+
+// NewPrinter returns the printer of a format: text, json, sarif or github.
+// rules are the rules judged, which SARIF describes.
+func NewPrinter(format string, w io.Writer, rules []spec.Rule) (Printer, error) {
 	switch format {
 	case "text":
 		return NewTextPrinter(w), nil
 	case "json":
 		return NewJSONPrinter(w), nil
+	case "sarif":
+		return NewSARIFPrinter(w, rules), nil
+	case "github":
+		return NewGitHubPrinter(w), nil
 	}
-	return nil, fmt.Errorf("unknown format %q: use text or json", format)
+	return nil, fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
 }
 
 // TextPrinter writes one line per document (ok, FAIL, WARN, SKIP or ERROR and

@@ -152,6 +152,9 @@ type Reader struct {
 	index int // documents returned so far
 	end   int // YAML: the last line consumed
 	done  bool
+	// keepRaw makes Next set Document.raw and Document.first, for the
+	// printers that locate fields in the source.
+	keepRaw bool
 }
 
 // NewReader returns a Reader of the stream r, naming file in documents and
@@ -224,6 +227,9 @@ func (r *Reader) nextYAML() (Document, error) {
 		d, empty := decodeYAML(r.file, r.index+1, first, chunk)
 		if empty {
 			continue
+		}
+		if r.keepRaw {
+			d.raw, d.first = chunk, first
 		}
 		r.index++
 		return d, nil
