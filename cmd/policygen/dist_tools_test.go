@@ -146,3 +146,75 @@ func TestGatorOverDist(t *testing.T) {
 		t.Errorf("gator finds %v in the bad DaemonSet, want one violation of each rule %v", kindsSeen, want)
 	}
 }
+
+// conftest's exception excepts one rule by its per-rule entry point
+// (violation_<rule>): exactly that rule's violations of the bad DaemonSet
+// are dropped, the others stay, each reported once.
+func TestConftestExceptionOfOneRule(t *testing.T) {
+	s := embeddedSpec(t)
+	bin := os.Getenv("POLICYGEN_CONFTEST")
+	if bin == "" {
+		t.Fatal("POLICYGEN_CONFTEST is unset: run `make test`, which installs the pinned conftest")
+	}
+	const manifest = "testdata/manifests/01-bad-daemonset.yaml"
+	judge := func(policies ...string) (failures []string, exceptions int) {
+		t.Helper()
+		args := []string{"test", "--no-color", "-o", "json"}
+		for _, p := range policies {
+			args = append(args, "-p", p)
+		}
+		out, _ := exec.Command(bin, append(args, manifest)...).Output()
+		var results []struct {
+			Failures []struct {
+				Msg      string `json:"msg"`
+				Metadata struct {
+					Details struct{ Rule string } `json:"details"`
+				} `json:"metadata"`
+			} `json:"failures"`
+			Exceptions []struct {
+				Msg string `json:"msg"`
+			} `json:"exceptions"`
+		}
+		if err := json.Unmarshal(out, &results); err != nil || len(results) != 1 {
+			t.Fatalf("conftest output: %v\n%s", err, out)
+		}
+		for _, f := range results[0].Failures {
+			failures = append(failures, f.Metadata.Details.Rule+": "+f.Msg)
+		}
+		slices.Sort(failures)
+		return failures, len(results[0].Exceptions)
+	}
+	all, n := judge(dist + "/conftest")
+	if n != 0 {
+		t.Errorf("%d exceptions without an exception", n)
+	}
+	var rules []string
+	for _, f := range all {
+		rule, _, _ := strings.Cut(f, ": ")
+		if !slices.Contains(rules, rule) {
+			rules = append(rules, rule)
+		}
+	}
+	slices.Sort(rules)
+	if want := ruleIDs(s, "all"); len(all) != len(want) || !slices.Equal(rules, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("without an exception conftest reports %d violations of %v, want one of each of %v:\n%s", len(all), rules, want, strings.Join(all, "\n"))
+	}
+	i := slices.IndexFunc(s.Rules, func(r spec.Rule) bool { return r.ID == "hostprocess-run-as-user-name" })
+	if i < 0 {
+		t.Fatal("the spec has no rule hostprocess-run-as-user-name")
+	}
+	excepted := s.Rules[i]
+	dir := t.TempDir()
+	exception := "package main\n\nexception contains [\"" + excepted.RegoName() + "\"] if input.metadata.name == \"node-agent\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "exception.rego"), []byte(exception), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	left, n := judge(dist+"/conftest", dir)
+	want := slices.DeleteFunc(slices.Clone(all), func(f string) bool { return strings.HasPrefix(f, excepted.ID+": ") })
+	if len(want) != len(all)-1 || !slices.Equal(left, want) {
+		t.Errorf("with an exception of %s conftest reports\n%s\nwant\n%s", excepted.ID, strings.Join(left, "\n"), strings.Join(want, "\n"))
+	}
+	if n != 2 { // conftest counts the exception of violation_<rule> and of warn_<rule>
+		t.Errorf("%d exceptions, want 2", n)
+	}
+}

@@ -106,6 +106,11 @@ type Parameter struct {
 // its generated libs (lib.<name>.defaults) and the key of its data.
 func (m Metadata) RegoName() string { return strings.ReplaceAll(m.Name, "-", "_") }
 
+// RegoName is the rule's id as a Rego identifier (dashes as underscores):
+// conftest's per-rule entry points are violation_<RegoName> and
+// warn_<RegoName>, and a conftest exception names the rule so.
+func (r Rule) RegoName() string { return strings.ReplaceAll(r.ID, "-", "_") }
+
 // TemplateName is the ConstraintTemplate's name: the kind in lower case.
 func (r Rule) TemplateName() string { return strings.ToLower(r.Kind) }
 
