@@ -8,9 +8,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -216,5 +218,40 @@ func TestConftestExceptionOfOneRule(t *testing.T) {
 	}
 	if n != 2 { // conftest counts the exception of violation_<rule> and of warn_<rule>
 		t.Errorf("%d exceptions, want 2", n)
+	}
+}
+
+// `opa inspect -a` shows every rule module's METADATA: its title, id,
+// kind, bundle, severity and remedy, at its package.
+func TestInspectAnnotationsWithOPA(t *testing.T) {
+	s := embeddedSpec(t)
+	out, err := exec.Command(tool(t, "opa"), "inspect", "-a", "-f", "json", dist+"/conftest").Output()
+	if err != nil {
+		t.Fatalf("opa inspect: %v\n%s", err, out)
+	}
+	var res struct {
+		Annotations []struct {
+			Annotations struct {
+				Scope  string         `json:"scope"`
+				Title  string         `json:"title"`
+				Custom map[string]any `json:"custom"`
+			} `json:"annotations"`
+			Path []struct{ Value any } `json:"path"`
+		} `json:"annotations"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("opa inspect output: %v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, a := range res.Annotations {
+		c := a.Annotations.Custom
+		got[fmt.Sprint(c["id"])] = fmt.Sprintf("%s|%s|%v|%v|%v|%v", a.Annotations.Scope, a.Annotations.Title, c["kind"], c["bundle"], c["severity"], c["remedy"])
+	}
+	want := map[string]string{}
+	for _, r := range s.Rules {
+		want[r.ID] = fmt.Sprintf("package|%s|%s|%s|%s|%s", r.Title, r.Kind, r.Bundle, s.Severity(r), strings.TrimSpace(r.Remedy))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("annotations\n%v\nwant\n%v", got, want)
 	}
 }

@@ -23,7 +23,11 @@ const (
 func Render(s *spec.Spec) (render.Artifacts, error) {
 	out := render.Artifacts{}
 	for _, r := range s.Rules {
-		out[RulePath(r)] = []byte(s.Sources[r.Rego])
+		mod, err := s.RuleModule(r)
+		if err != nil {
+			return nil, err
+		}
+		out[RulePath(r)] = []byte(mod)
 	}
 	for i, l := range s.LibSources() {
 		out[conftestLibPath(s, i)] = []byte(l)

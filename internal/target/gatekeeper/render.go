@@ -207,6 +207,10 @@ func TemplateLibs(s *spec.Spec) ([]string, error) {
 // the rule's parameters with their schemas, its one target runs the
 // rule's Rego (v1) with the libs.
 func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) (*templatesv1.ConstraintTemplate, error) {
+	rego, err := s.RuleModule(r)
+	if err != nil {
+		return nil, err
+	}
 	crd := templatesv1.CRDSpec{Names: templatesv1.Names{Kind: r.Kind}}
 	if len(r.Parameters) > 0 {
 		props := map[string]apiextensionsv1.JSONSchemaProps{}
@@ -225,7 +229,7 @@ func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) (*templatesv1.
 		TypeMeta: metav1.TypeMeta{APIVersion: templatesv1.SchemeGroupVersion.String(), Kind: "ConstraintTemplate"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        r.TemplateName(),
-			Annotations: annotations(s, r, libs),
+			Annotations: annotations(s, r, rego, libs),
 			Labels:      labels(s, r),
 		},
 		Spec: templatesv1.ConstraintTemplateSpec{
@@ -234,7 +238,7 @@ func ConstraintTemplate(s *spec.Spec, r spec.Rule, libs []string) (*templatesv1.
 				Target: GatekeeperTarget,
 				Code: []templatesv1.Code{{
 					Engine: "Rego",
-					Source: &templates.Anything{Value: map[string]any{"version": "v1", "rego": s.Sources[r.Rego], "libs": libs}},
+					Source: &templates.Anything{Value: map[string]any{"version": "v1", "rego": rego, "libs": libs}},
 				}},
 			}},
 		},
@@ -267,9 +271,9 @@ func object(typed any) (map[string]any, error) {
 // annotations describe the template. Its code digest identifies exactly
 // the Rego it runs (the rule and its libs), so that it changes only when
 // that code does.
-func annotations(s *spec.Spec, r spec.Rule, libs []string) map[string]string {
+func annotations(s *spec.Spec, r spec.Rule, rego string, libs []string) map[string]string {
 	code := sha256.New()
-	code.Write([]byte(s.Sources[r.Rego]))
+	code.Write([]byte(rego))
 	for _, l := range libs {
 		code.Write([]byte{0})
 		code.Write([]byte(l))
