@@ -57,7 +57,8 @@ func ruleIDs(s *spec.Spec, bundle string) []string {
 }
 
 // OPA loads the published bundle and finds a violation of every rule in
-// the DaemonSet that breaks them all.
+// the DaemonSet that breaks them all, each with its rule's remedy in
+// details.remedy.
 func TestBundleWithOPA(t *testing.T) {
 	s := embeddedSpec(t)
 	out, err := exec.Command(tool(t, "opa"), "eval", "--format", "json", "-b", dist+"/bundle.tar.gz",
@@ -69,7 +70,7 @@ func TestBundleWithOPA(t *testing.T) {
 		Result []struct {
 			Expressions []struct {
 				Value []struct {
-					Details struct{ Rule string } `json:"details"`
+					Details struct{ Rule, Remedy string } `json:"details"`
 				} `json:"value"`
 			} `json:"expressions"`
 		} `json:"result"`
@@ -77,8 +78,15 @@ func TestBundleWithOPA(t *testing.T) {
 	if err := json.Unmarshal(out, &res); err != nil || len(res.Result) != 1 || len(res.Result[0].Expressions) != 1 {
 		t.Fatalf("opa output: %v\n%s", err, out)
 	}
+	remedies := map[string]string{}
+	for _, r := range s.Rules {
+		remedies[r.ID] = strings.TrimSpace(r.Remedy)
+	}
 	var rules []string
 	for _, v := range res.Result[0].Expressions[0].Value {
+		if v.Details.Remedy != remedies[v.Details.Rule] || v.Details.Remedy == "" {
+			t.Errorf("%s: details.remedy %q, want %q", v.Details.Rule, v.Details.Remedy, remedies[v.Details.Rule])
+		}
 		if !slices.Contains(rules, v.Details.Rule) {
 			rules = append(rules, v.Details.Rule)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/template"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -33,14 +34,18 @@ const DefaultsFile = "rego/lib/defaults.rego"
 // DefaultsModule renders the parameter defaults of every rule as a Rego lib
 // (package lib.<set>.defaults), so the spec stays their only source.
 func DefaultsModule(s *Spec) (string, error) {
-	type ruleDefaults struct{ ID, JSON string }
+	type ruleDefaults struct{ ID, JSON, Remedy string }
 	var rules []ruleDefaults
 	for _, r := range s.Rules {
 		b, err := json.Marshal(r.Defaults())
 		if err != nil {
 			return "", fmt.Errorf("defaults of rule %q: %w", r.ID, err)
 		}
-		rules = append(rules, ruleDefaults{r.ID, string(b)})
+		remedy, err := json.Marshal(strings.TrimSpace(r.Remedy))
+		if err != nil {
+			return "", fmt.Errorf("remedy of rule %q: %w", r.ID, err)
+		}
+		rules = append(rules, ruleDefaults{r.ID, string(b), string(remedy)})
 	}
 	t, err := template.ParseFS(templates.FS, "defaults.rego.tmpl")
 	if err != nil {

@@ -3,9 +3,17 @@
 # selects the object's namespace (lib/constraints.rego). A deny constraint's
 # violations fail (violation), a warn constraint's warn (warn); dryrun
 # reports nothing. Each carries details.rule, details.field and
-# details.constraint. Every rule judges only what
-# data.lib.hostprocess.hostprocess_pods holds (the spec's subjects), which reads no
-# parameter: where it is empty no constraint is applied.
+# details.constraint.
+#
+# conftest reports the rules one by one: violation_<rule> and warn_<rule>
+# (the rule's id with underscores, e.g. violation_hostprocess_allowed), so
+# that an exception can except one rule:
+#
+#	exception contains ["hostprocess_allowed"] if input.metadata.name == "node-agent"
+#
+# The combined violation and warn hold the same violations for OPA and
+# the other callers; under conftest test (which sets data.conftest.file)
+# they are empty, so that conftest reports each violation once.
 package main
 
 import data.lib.hostprocess.constraints
@@ -14,16 +22,32 @@ import data.k8shostprocessallowed
 import data.k8shostprocesshostnetwork
 
 violation contains v if {
-	count(data.lib.hostprocess.hostprocess_pods) > 0
+	not data.conftest.file
 	some c in constraints.applied
 	c.action == "deny"
 	some v in judged(c)
 }
 
 warn contains v if {
-	count(data.lib.hostprocess.hostprocess_pods) > 0
+	not data.conftest.file
 	some c in constraints.applied
 	c.action == "warn"
+	some v in judged(c)
+}
+
+violation_hostprocess_allowed contains v if some v in of_rule("hostprocess-allowed", "deny")
+
+warn_hostprocess_allowed contains v if some v in of_rule("hostprocess-allowed", "warn")
+
+violation_hostprocess_host_network contains v if some v in of_rule("hostprocess-host-network", "deny")
+
+warn_hostprocess_host_network contains v if some v in of_rule("hostprocess-host-network", "warn")
+
+# of_rule is what one rule reports under the constraints of an action.
+of_rule(rule, action) := {v |
+	some c in constraints.applied
+	c.rule == rule
+	c.action == action
 	some v in judged(c)
 }
 
