@@ -6,7 +6,9 @@
 // The files follow the flow: read.go (files and streams), document.go
 // (one document as kubectl decodes it), check.go (judging on workers),
 // pool.go (engines for the workers), finding.go (the result type),
-// printer.go (text and JSON), progress.go (the terminal progress line).
+// printer.go (text and JSON), sarif.go (SARIF and GitHub annotations),
+// locate.go (a violation's field in the YAML of its file), progress.go (the
+// terminal progress line).
 package eval
 
 import (

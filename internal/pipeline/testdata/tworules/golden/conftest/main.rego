@@ -2,8 +2,8 @@
 # conftest's entry point: every rule's violations under each constraint that
 # selects the object's namespace (lib/constraints.rego). A deny constraint's
 # violations fail (violation), a warn constraint's warn (warn); dryrun
-# reports nothing. Each carries details.rule, details.field and
-# details.constraint.
+# reports nothing. Each carries details.rule, details.field,
+# details.remedy and details.constraint.
 #
 # conftest reports the rules one by one: violation_<rule> and warn_<rule>
 # (the rule's id with underscores, e.g. violation_hostprocess_allowed), so
