@@ -2,8 +2,18 @@
 # conftest's entry point: every rule's violations under each constraint that
 # selects the object's namespace (lib/constraints.rego). A deny constraint's
 # violations fail (violation), a warn constraint's warn (warn); dryrun
-# reports nothing. Each carries details.rule, details.field and
-# details.constraint. Every rule judges only what
+# reports nothing. Each carries details.rule, details.field,
+# details.remedy and details.constraint.
+#
+# conftest reports the rules one by one: violation_<rule> and warn_<rule>
+# (the rule's id with underscores, e.g. violation_hostprocess_allowed), so
+# that an exception can except one rule:
+#
+#	exception contains ["hostprocess_allowed"] if input.metadata.name == "node-agent"
+#
+# The combined violation and warn hold the same violations for OPA and
+# the other callers; under conftest test (which sets data.conftest.file)
+# they are empty, so that conftest reports each violation once. Every rule judges only what
 # data.lib.hostprocess.hostprocess_pods holds (the spec's subjects), which reads no
 # parameter: where it is empty no constraint is applied.
 package main
@@ -20,6 +30,7 @@ import data.k8shostprocessvolumemounts
 import data.k8shostprocessresourcelimits
 
 violation contains v if {
+	not data.conftest.file
 	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "deny"
@@ -27,9 +38,51 @@ violation contains v if {
 }
 
 warn contains v if {
+	not data.conftest.file
 	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "warn"
+	some v in judged(c)
+}
+
+violation_hostprocess_allowed contains v if some v in of_rule("hostprocess-allowed", "deny")
+
+warn_hostprocess_allowed contains v if some v in of_rule("hostprocess-allowed", "warn")
+
+violation_hostprocess_host_network contains v if some v in of_rule("hostprocess-host-network", "deny")
+
+warn_hostprocess_host_network contains v if some v in of_rule("hostprocess-host-network", "warn")
+
+violation_hostprocess_uniform_containers contains v if some v in of_rule("hostprocess-uniform-containers", "deny")
+
+warn_hostprocess_uniform_containers contains v if some v in of_rule("hostprocess-uniform-containers", "warn")
+
+violation_hostprocess_run_as_user_name contains v if some v in of_rule("hostprocess-run-as-user-name", "deny")
+
+warn_hostprocess_run_as_user_name contains v if some v in of_rule("hostprocess-run-as-user-name", "warn")
+
+violation_hostprocess_run_as_non_root contains v if some v in of_rule("hostprocess-run-as-non-root", "deny")
+
+warn_hostprocess_run_as_non_root contains v if some v in of_rule("hostprocess-run-as-non-root", "warn")
+
+violation_hostprocess_windows_node contains v if some v in of_rule("hostprocess-windows-node", "deny")
+
+warn_hostprocess_windows_node contains v if some v in of_rule("hostprocess-windows-node", "warn")
+
+violation_hostprocess_volume_mounts contains v if some v in of_rule("hostprocess-volume-mounts", "deny")
+
+warn_hostprocess_volume_mounts contains v if some v in of_rule("hostprocess-volume-mounts", "warn")
+
+violation_hostprocess_resource_limits contains v if some v in of_rule("hostprocess-resource-limits", "deny")
+
+warn_hostprocess_resource_limits contains v if some v in of_rule("hostprocess-resource-limits", "warn")
+
+# of_rule is what one rule reports under the constraints of an action.
+of_rule(rule, action) := {v |
+	count(data.lib.hostprocess.hostprocess_pods) > 0
+	some c in constraints.applied
+	c.rule == rule
+	c.action == action
 	some v in judged(c)
 }
 

@@ -283,8 +283,8 @@ strings_parameter(rule, name) := [s | some s in given; is_string(s)] if {
 } else := defaults.parameters[rule][name]
 
 # A violation as every target reports it; the message begins with the
-# prefix of the list item it is about.
-violation(rule, prefix, msg, field) := {"msg": concat("", [prefix, msg]), "details": {"rule": rule, "field": field}}
+# prefix of the list item it is about; details carry the rule's remedy.
+violation(rule, prefix, msg, field) := {"msg": concat("", [prefix, msg]), "details": {"rule": rule, "field": field, "remedy": object.get(defaults.remedies, rule, "")}}
 
 # Strings of a parameter that should be a list of strings; anything else is ignored.
 strings(x) := [s | some s in x; is_string(s)] if is_array(x)

@@ -1,6 +1,20 @@
 # HostProcess only where the constraint allows it: the Pod Security Standards
 # Baseline rule, with an image allowlist. With no allowedImages, any
 # hostProcess: true (pod-level or on a container) violates.
+
+# METADATA
+# title: HostProcess only where allowed
+# description: 'Forbids hostProcess: true, at pod level or on any container (containers, initContainers, ephemeralContainers), unless every image it applies to is in allowedImages. Pod-level hostProcess: true gives one violation when any container''s image is not allowed, or when the pod has no containers at all; each container that sets hostProcess: true on itself with an image that is not allowed gives one more. With the default parameters this is exactly the Pod Security Standards Baseline check windowsHostProcess: any hostProcess: true violates.'
+# custom:
+#   id: hostprocess-allowed
+#   kind: K8sHostProcessAllowed
+#   bundle: guard
+#   severity: error
+#   remedy: 'Remove hostProcess: true, run the pod in a namespace the constraint does not match, or add its images to allowedImages.'
+#   parameters:
+#     - name: allowedImages
+#       description: Images that may run as HostProcess. An entry matches an image exactly, or, when it ends in "*", as a prefix ("mcr.microsoft.com/oss/kubernetes/*"). A container without an image, or with the empty image "", is never allowed, not even by "*".
+#       default: []
 package k8shostprocessallowed
 
 import data.lib.hostprocess as hp

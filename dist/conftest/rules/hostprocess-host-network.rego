@@ -1,5 +1,15 @@
 # A HostProcess container always runs in the host's network namespace; the
 # pod must say so with hostNetwork: true, as the API server requires.
+
+# METADATA
+# title: HostProcess pods use the host network
+# description: 'A HostProcess pod (pod-level hostProcess: true, or any container whose effective hostProcess is true) must set spec.hostNetwork: true; only the boolean true counts. One violation per pod spec. The API server enforces the same for Pods; this rule also says so for workloads in CI.'
+# custom:
+#   id: hostprocess-host-network
+#   kind: K8sHostProcessHostNetwork
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Set spec.hostNetwork: true on the pod template.'
 package k8shostprocesshostnetwork
 
 import data.lib.hostprocess as hp

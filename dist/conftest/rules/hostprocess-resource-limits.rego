@@ -3,6 +3,22 @@
 # Kubernetes quantity greater than zero (memory: at least 1Mi, which the
 # runtime rounds down to whole MiB). Ephemeral containers cannot set
 # resources, so they are not checked.
+
+# METADATA
+# title: HostProcess containers set resource limits
+# description: 'HostProcess containers share the host with nothing but job-object limits around them. Each HostProcess container and init container must set resources.limits for every resource in requiredLimits. A limit counts only when it is a Kubernetes quantity (a string that resource.ParseQuantity accepts, like 500m, 1, 256Mi, 1e3 or 2G, or a JSON number) greater than zero: the kubelet, containerd and hcsshim apply no limit for a zero (0, 0m, 0Mi), so a zero limit is a missing limit; a memory limit below 1Mi is missing too (the runtime rounds it down to whole MiB, to zero); a value that is not a quantity is missing. One violation per container that misses any, naming the missing resources and, for a value that is there, why it does not count. Pod-level spec.resources never stands in for a container''s limits (the API server forbids it on Windows pods). Ephemeral containers are not checked: the API server forbids them to set resources.'
+# custom:
+#   id: hostprocess-resource-limits
+#   kind: K8sHostProcessResourceLimits
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Set resources.limits for every listed resource on each HostProcess container and init container, to a quantity greater than zero (memory: at least 1Mi).'
+#   parameters:
+#     - name: requiredLimits
+#       description: Resource names every HostProcess container must limit.
+#       default:
+#         - cpu
+#         - memory
 package k8shostprocessresourcelimits
 
 import data.lib.hostprocess as hp

@@ -1,6 +1,16 @@
 # A HostProcess container runs as the account its runAsUserName names; the
 # runtime cannot honour runAsNonRoot: true for it. Containers that inherit
 # the pod-level true count once, at the pod-level field.
+
+# METADATA
+# title: HostProcess containers do not ask for runAsNonRoot
+# description: 'A HostProcess container''s effective runAsNonRoot (its own, else the pod''s) must not be true: the runtime cannot honour it. false or unset is fine. Containers that inherit the pod-level true give one violation, at the pod-level field, naming them; a container that sets true itself is a violation of its own.'
+# custom:
+#   id: hostprocess-run-as-non-root
+#   kind: K8sHostProcessRunAsNonRoot
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Remove runAsNonRoot: true (or set it to false); choose the account with runAsUserName.'
 package k8shostprocessrunasnonroot
 
 import data.lib.hostprocess as hp

@@ -11,6 +11,26 @@
 #
 # Containers that inherit one pod-level name count once, at the pod-level
 # field; so do the containers without a name at either level.
+
+# METADATA
+# title: HostProcess containers run as an allowed account
+# description: 'Every HostProcess container needs an effective runAsUserName (its own, else the pod''s) that is allowed. NT AUTHORITY\LOCAL SERVICE and NT AUTHORITY\NETWORK SERVICE are always allowed, but both hold SeImpersonatePrivilege, a known route to SYSTEM for code that runs under them: the least privilege a HostProcess container can have is an ephemeral user in an allowed local group. NT AUTHORITY\SYSTEM (LocalSystem) is allowed only with allowSystem, or for a container whose own image is in systemImages. A built-in account is recognised when the name has exactly one backslash, the domain is exactly "NT AUTHORITY" in capitals (the runtime starts a service-account logon only for that spelling: "nt authority" makes the pod fail to start), and the account part is, ignoring ASCII case, SYSTEM, LOCAL SERVICE, LOCALSERVICE, NETWORK SERVICE or NETWORKSERVICE: one ASCII space between the words or none, ASCII letters only (the runtime passes the name verbatim to the logon call, so two spaces, a tab or a no-break space is not recognised, and a Kelvin sign is not a k to Windows). A name without a backslash is a local group, allowed when it is in allowedLocalGroups (compared without regard to case). A name that begins or ends with white space (any Unicode white space, the no-break space too) is never allowed. Anything else (another domain''s user, ContainerUser, an empty string, SYSTEM without a domain) violates. Containers that inherit one disallowed pod-level name give one violation, at the pod-level field, naming them all; so do the HostProcess containers with no name at either level (set it once on the pod); a container''s own disallowed name is a violation of its own. The pod annotation microsoft.com/hostprocess-inherit-user (on the pod metadata; the key is matched exactly) makes the runtime ignore runAsUserName and run every HostProcess container with its own token, LocalSystem on a default install: set to any value but a strconv.ParseBool false spelling (0, f, F, false, FALSE, False; a value that is not a string counts as set), it is one more violation per pod spec, at the annotation''s field, unless allowSystem is true or every HostProcess container''s image is in systemImages.'
+# custom:
+#   id: hostprocess-run-as-user-name
+#   kind: K8sHostProcessRunAsUserName
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Run as an ephemeral user in an allowed local group (runAsUserName: the group''s name, listed in allowedLocalGroups), or as "NT AUTHORITY\LOCAL SERVICE" or "NT AUTHORITY\NETWORK SERVICE" (domain in capitals, one space or none between the words); set it once on the pod (spec.securityContext.windowsOptions.runAsUserName); remove the microsoft.com/hostprocess-inherit-user annotation; give SYSTEM only to the images that need it, with systemImages.'
+#   parameters:
+#     - name: allowSystem
+#       description: Allow NT AUTHORITY\SYSTEM (LocalSystem), the highest privilege on the node.
+#       default: false
+#     - name: systemImages
+#       description: 'Images that may run as NT AUTHORITY\SYSTEM even when allowSystem is false: SYSTEM is allowed for a container whose own image matches an entry exactly, or, when the entry ends in "*", as a prefix. The empty image is never matched. This scopes SYSTEM to the images that need it (a CSI proxy, a CNI agent) instead of to every image in a namespace. The inherit-user annotation is allowed only when every HostProcess container''s image matches.'
+#       default: []
+#     - name: allowedLocalGroups
+#       description: 'Local groups on the node (names without a backslash, compared without regard to case). The runtime runs such a container as a new ephemeral user in that group, so the container gets whatever the group grants: "Administrators" grants administrator rights on the node.'
+#       default: []
 package k8shostprocessrunasusername
 
 import data.lib.hostprocess as hp

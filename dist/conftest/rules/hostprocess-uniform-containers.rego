@@ -2,6 +2,16 @@
 # Windows runtime cannot mix them, and the API server rejects such pods. It
 # also rejects a container whose own hostProcess differs from an explicit
 # pod-level value. One violation per container, never two.
+
+# METADATA
+# title: All containers of a HostProcess pod are HostProcess
+# description: 'In a HostProcess pod, every container, init container and ephemeral container must have an effective hostProcess of true (its own value, else the pod''s). The Windows runtime cannot mix HostProcess and ordinary containers in one pod. One violation per container that is not. A container that sets hostProcess: true itself while the pod sets hostProcess: false explicitly is one violation too: the pod-level and container values must be identical when both are given (the API server, the kubelet and containerd reject the pod). A container is never counted twice. The API server rejects such Pods; this rule says so before it does, for workloads too.'
+# custom:
+#   id: hostprocess-uniform-containers
+#   kind: K8sHostProcessUniformContainers
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Set securityContext.windowsOptions.hostProcess: true on the pod (spec.securityContext) so every container inherits it, and remove every hostProcess: false, on the pod and on the containers.'
 package k8shostprocessuniformcontainers
 
 import data.lib.hostprocess as hp

@@ -1,6 +1,16 @@
 # Named pipes and Unix domain sockets cannot be mounted into a HostProcess
 # container; it reaches them through their host path instead. Only volumes
 # that some container mounts reach the runtime.
+
+# METADATA
+# title: No sockets or named pipes mounted into HostProcess pods
+# description: 'Named pipes and Unix domain sockets cannot be mounted into a HostProcess container; it uses them through their host path (the runtime refuses to start a container with a pipe mount). In a HostProcess pod, each hostPath volume that some container, init container or ephemeral container mounts (a volumeMounts entry names it; a volume no container mounts never reaches the runtime) and that is a socket or a named pipe is one violation. A socket: type Socket, or a path that ends in .sock (case ignored). A named pipe: a path that starts with two separators, a host name, a separator, pipe and a separator, each separator \ or / in any mix and pipe in any case (\\.\pipe\x, //./pipe/x, \\localhost\pipe\x, \\.\PIPE/x: containerd cleans / to \).'
+# custom:
+#   id: hostprocess-volume-mounts
+#   kind: K8sHostProcessVolumeMounts
+#   bundle: hardening
+#   severity: error
+#   remedy: Remove the hostPath volume; the container reaches the pipe or socket through its host path.
 package k8shostprocessvolumemounts
 
 import data.lib.hostprocess as hp

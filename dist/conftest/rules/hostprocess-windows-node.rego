@@ -1,6 +1,20 @@
 # A HostProcess pod must be scheduled onto Windows nodes, and must not name
 # another operating system anywhere. The scheduler ignores os.name: only a
 # nodeSelector or a required node affinity places the pod.
+
+# METADATA
+# title: HostProcess pods are scheduled onto Windows nodes
+# description: 'A HostProcess pod must be scheduled onto Windows nodes, and name no other OS. The scheduler ignores spec.os.name: a pod with only os.name: windows is placed on any node, and on a Linux node the kubelet rejects it, so a DaemonSet keeps creating failing pods. The pod is placed on Windows by nodeSelector kubernetes.io/os: windows or beta.kubernetes.io/os: windows; by nodeSelector node.kubernetes.io/windows-build with a non-empty value (a label only Windows nodes carry); or by a required node affinity whose every nodeSelectorTerms entry (at least one) has a matchExpressions entry that restricts the node to Windows: key kubernetes.io/os or beta.kubernetes.io/os with operator In and values exactly ["windows"], or operator NotIn with values that include linux; or key node.kubernetes.io/windows-build with operator Exists, or In with at least one value. Values are compared exactly ("Windows" is not "windows"). A pod whose os.name, kubernetes.io/os or beta.kubernetes.io/os nodeSelector names another OS violates even when another place says windows; a required affinity for another OS is not such a place (it only fails to place the pod). With requireOSName, the pod must also set spec.os.name: windows, so that the API server applies its Windows-only validation and a Linux kubelet rejects it. One violation per pod spec, for the first of: os.name names another OS (field os.name); the kubernetes.io/os, then the beta.kubernetes.io/os nodeSelector names another OS; the pod is not placed on Windows (field nodeSelector["kubernetes.io/os"]; with os.name: windows alone the message says that it does not place the pod and to add the nodeSelector); os.name: windows is missing under requireOSName (field os.name). A RuntimeClass''s scheduling.nodeSelector is not visible in the object: set the pod''s own nodeSelector too.'
+# custom:
+#   id: hostprocess-windows-node
+#   kind: K8sHostProcessWindowsNode
+#   bundle: hardening
+#   severity: error
+#   remedy: 'Set nodeSelector kubernetes.io/os: windows on the pod template (also when a RuntimeClass selects Windows nodes), set spec.os.name: windows, and remove any other OS.'
+#   parameters:
+#     - name: requireOSName
+#       description: 'Also require spec.os.name: windows, so that the API server applies its Windows-only validation to the pod and a Linux kubelet rejects it.'
+#       default: false
 package k8shostprocesswindowsnode
 
 import data.lib.hostprocess as hp
