@@ -5,7 +5,7 @@
 
 # METADATA
 # title: All containers of a HostProcess pod are HostProcess
-# description: 'In a HostProcess pod, every container, init container and ephemeral container must have an effective hostProcess of true (its own value, else the pod''s). The Windows runtime cannot mix HostProcess and ordinary containers in one pod. One violation per container that is not. A container that sets hostProcess: true itself while the pod sets hostProcess: false explicitly is one violation too: the pod-level and container values must be identical when both are given (the API server, the kubelet and containerd reject the pod). A container is never counted twice. The API server rejects such Pods; this rule says so before it does, for workloads too.'
+# description: 'In a HostProcess pod, every container, init container and ephemeral container must have an effective hostProcess of true (its own value, else the pod''s). The Windows runtime cannot mix HostProcess and ordinary containers in one pod. One violation per container that is not. A container that sets hostProcess: true itself while the pod sets hostProcess: false explicitly is one violation too: the pod-level and container values must be identical when both are given (the API server, the kubelet and containerd reject the pod). A container is never counted twice. The API server rejects such Pods and workload pod templates; this rule says so in CI, before it does.'
 # custom:
 #   id: hostprocess-uniform-containers
 #   kind: K8sHostProcessUniformContainers

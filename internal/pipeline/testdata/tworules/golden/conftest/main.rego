@@ -13,7 +13,9 @@
 #
 # The combined violation and warn hold the same violations for OPA and
 # the other callers; under conftest test (which sets data.conftest.file)
-# they are empty, so that conftest reports each violation once.
+# they are empty, so that conftest reports each violation once. Every rule judges only what
+# data.lib.hostprocess.hostprocess_pods holds (the spec's subjects), which reads no
+# parameter: where it is empty no constraint is applied.
 package main
 
 import data.lib.hostprocess.constraints
@@ -23,6 +25,7 @@ import data.k8shostprocesshostnetwork
 
 violation contains v if {
 	not data.conftest.file
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "deny"
 	some v in judged(c)
@@ -30,6 +33,7 @@ violation contains v if {
 
 warn contains v if {
 	not data.conftest.file
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.action == "warn"
 	some v in judged(c)
@@ -45,6 +49,7 @@ warn_hostprocess_host_network contains v if some v in of_rule("hostprocess-host-
 
 # of_rule is what one rule reports under the constraints of an action.
 of_rule(rule, action) := {v |
+	count(data.lib.hostprocess.hostprocess_pods) > 0
 	some c in constraints.applied
 	c.rule == rule
 	c.action == action

@@ -3,7 +3,7 @@
 
 # METADATA
 # title: HostProcess pods use the host network
-# description: 'A HostProcess pod (pod-level hostProcess: true, or any container whose effective hostProcess is true) must set spec.hostNetwork: true; only the boolean true counts. One violation per pod spec. The API server enforces the same for Pods; this rule also says so for workloads in CI.'
+# description: 'A HostProcess pod (pod-level hostProcess: true, or any container whose effective hostProcess is true) must set spec.hostNetwork: true; only the boolean true counts. One violation per pod spec. The API server rejects such a Pod, and such a pod template in a workload, before any admission policy sees it; this rule says so in CI, before it does.'
 # custom:
 #   id: hostprocess-host-network
 #   kind: K8sHostProcessHostNetwork
