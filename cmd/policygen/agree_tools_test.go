@@ -267,14 +267,7 @@ func (c *corpus) evalVerdicts(t *testing.T) []judged {
 	}
 	byFile := map[string]judged{}
 	for _, o := range got.Objects {
-		var vs []string
-		for _, v := range o.Violations {
-			action := v.Action
-			if action == "" {
-				action = "deny"
-			}
-			vs = append(vs, action+" "+v.Rule+" "+v.Field+": "+v.Msg)
-		}
+		vs := o.lines()
 		j := judgedOf(vs)
 		if o.Status != "ok" && o.Status != "warn" && o.Status != "fail" {
 			j = judged{action: "not judged (" + o.Status + ")"}

@@ -63,14 +63,7 @@ func evalDocs(t *testing.T, stdin string, args ...string) (int, map[int]string) 
 	}
 	docs := map[int]string{}
 	for _, o := range got.Objects {
-		var vs []string
-		for _, v := range o.Violations {
-			action := v.Action
-			if action == "" {
-				action = "deny"
-			}
-			vs = append(vs, action+" "+v.Rule+" "+v.Field+": "+v.Msg)
-		}
+		vs := o.lines()
 		slices.Sort(vs)
 		docs[o.Document] = strings.Join(append([]string{o.Status}, vs...), "\n")
 	}

@@ -12,21 +12,36 @@ import (
 )
 
 type evalJSON struct {
-	Objects []struct {
-		File       string `json:"file"`
-		Document   int    `json:"document"`
-		Status     string `json:"status"`
-		Violations []struct {
-			Rule   string `json:"rule"`
-			Field  string `json:"field"`
-			Msg    string `json:"msg"`
-			Fix    string `json:"fix"`
-			Action string `json:"action"`
-		} `json:"violations"`
-	} `json:"objects"`
+	Objects []evalObject `json:"objects"`
 	Summary struct {
 		Objects, Violations, Skipped, Errors int
 	} `json:"summary"`
+}
+
+type evalObject struct {
+	File       string `json:"file"`
+	Document   int    `json:"document"`
+	Status     string `json:"status"`
+	Violations []struct {
+		Rule   string `json:"rule"`
+		Field  string `json:"field"`
+		Msg    string `json:"msg"`
+		Fix    string `json:"fix"`
+		Action string `json:"action"`
+	} `json:"violations"`
+}
+
+// lines are the object's violations as "action rule field: message".
+func (o evalObject) lines() []string {
+	var vs []string
+	for _, v := range o.Violations {
+		action := v.Action
+		if action == "" {
+			action = "deny"
+		}
+		vs = append(vs, action+" "+v.Rule+" "+v.Field+": "+v.Msg)
+	}
+	return vs
 }
 
 func runEval(t *testing.T, stdin string, args ...string) (int, string, string) {

@@ -84,3 +84,17 @@ func keysFirst(keys ...string) func(*yaml3.Node) {
 	}
 	return edit
 }
+
+// Kustomization lists resources in the order given (fifo): a template or a
+// policy before what refers to it, so that its kind is served first. The
+// name tells kustomizations apart for tools that read every file below a
+// directory, such as `gator test -f dist/gatekeeper`.
+func Kustomization(name string, resources []string) map[string]any {
+	return map[string]any{
+		"apiVersion":  "kustomize.config.k8s.io/v1beta1",
+		"kind":        "Kustomization",
+		"metadata":    map[string]any{"name": name},
+		"sortOptions": map[string]any{"order": "fifo"},
+		"resources":   resources,
+	}
+}

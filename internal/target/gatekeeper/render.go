@@ -91,7 +91,7 @@ func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error)
 			out[treePath(root, ConstraintPath(sc))] = c
 			resources = append(resources, path.Base(ConstraintPath(sc)))
 		}
-		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(r.ID, resources))
+		k, err := render.MarshalYAML(render.Header(s, "#"), render.Kustomization(r.ID, resources))
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error)
 		for _, r := range s.RulesOf(b) {
 			dirs = append(dirs, "../"+r.ID)
 		}
-		k, err := render.MarshalYAML(render.Header(s, "#"), kustomization(s.Metadata.Name+"-"+b, dirs))
+		k, err := render.MarshalYAML(render.Header(s, "#"), render.Kustomization(s.Metadata.Name+"-"+b, dirs))
 		if err != nil {
 			return nil, err
 		}
@@ -323,18 +323,4 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-// kustomization lists resources in the order given (fifo): a template
-// before its constraint, so that the constraint's CRD is requested first.
-// The name tells the kustomizations apart for tools that read every file
-// below dist/gatekeeper, such as `gator test -f dist/gatekeeper`.
-func kustomization(name string, resources []string) map[string]any {
-	return map[string]any{
-		"apiVersion":  "kustomize.config.k8s.io/v1beta1",
-		"kind":        "Kustomization",
-		"metadata":    map[string]any{"name": name},
-		"sortOptions": map[string]any{"order": "fifo"},
-		"resources":   resources,
-	}
 }

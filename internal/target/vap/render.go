@@ -73,7 +73,7 @@ func renderTree(s *spec.Spec) (render.Artifacts, error) {
 	if err := add("params/defaults.yaml", ParamObject(s, DefaultsName(s), defaults(s)).Object); err != nil {
 		return nil, err
 	}
-	if err := add("params/kustomization.yaml", kustomization(s.Metadata.Name+"-params", []string{"crd.yaml", "defaults.yaml"})); err != nil {
+	if err := add("params/kustomization.yaml", render.Kustomization(s.Metadata.Name+"-params", []string{"crd.yaml", "defaults.yaml"})); err != nil {
 		return nil, err
 	}
 	for _, r := range s.Rules {
@@ -106,7 +106,7 @@ func renderTree(s *spec.Spec) (render.Artifacts, error) {
 			}
 			resources = append(resources, file)
 		}
-		if err := add(path.Join(r.ID, "kustomization.yaml"), kustomization(r.ID, resources)); err != nil {
+		if err := add(path.Join(r.ID, "kustomization.yaml"), render.Kustomization(r.ID, resources)); err != nil {
 			return nil, err
 		}
 	}
@@ -115,7 +115,7 @@ func renderTree(s *spec.Spec) (render.Artifacts, error) {
 		for _, r := range s.RulesOf(b) {
 			dirs = append(dirs, "../"+r.ID)
 		}
-		if err := add(path.Join(b, "kustomization.yaml"), kustomization(s.Metadata.Name+"-"+b, dirs)); err != nil {
+		if err := add(path.Join(b, "kustomization.yaml"), render.Kustomization(s.Metadata.Name+"-"+b, dirs)); err != nil {
 			return nil, err
 		}
 	}
@@ -321,16 +321,6 @@ func labels(s *spec.Spec, bundle string) map[string]string {
 		l["policygen.dev/bundle"] = bundle
 	}
 	return l
-}
-
-func kustomization(name string, resources []string) map[string]any {
-	return map[string]any{
-		"apiVersion":  "kustomize.config.k8s.io/v1beta1",
-		"kind":        "Kustomization",
-		"metadata":    map[string]any{"name": name},
-		"sortOptions": map[string]any{"order": "fifo"},
-		"resources":   resources,
-	}
 }
 
 func convert(from, to any) error {
