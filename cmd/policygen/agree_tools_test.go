@@ -261,10 +261,7 @@ func (c *corpus) evalVerdicts(t *testing.T) []judged {
 	if code != exitFailed && code != 0 {
 		t.Fatalf("eval: exit %d: %s", code, stderr)
 	}
-	var got evalJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, out)
 	byFile := map[string]judged{}
 	for _, o := range got.Objects {
 		vs := o.lines()

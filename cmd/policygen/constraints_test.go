@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,10 +56,7 @@ func evalDocs(t *testing.T, stdin string, args ...string) (int, map[int]string) 
 	if code == exitInvalid {
 		t.Fatalf("eval %v: exit 2: %s", args, stderr)
 	}
-	var got evalJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, out)
 	docs := map[int]string{}
 	for _, o := range got.Objects {
 		vs := o.lines()
@@ -223,10 +219,7 @@ func TestEvalConstraintsFile(t *testing.T) {
 // ("warn:" before a warning's), sorted, from eval's JSON.
 func objectVerdicts(t *testing.T, out string) map[string]string {
 	t.Helper()
-	var got evalJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, out)
 	verdicts := map[string]string{}
 	for _, o := range got.Objects {
 		var rules []string

@@ -31,6 +31,16 @@ type evalObject struct {
 	} `json:"violations"`
 }
 
+// decodeEval reads eval's JSON output.
+func decodeEval(t *testing.T, out string) evalJSON {
+	t.Helper()
+	var got evalJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("eval's JSON: %v\n%s", err, out)
+	}
+	return got
+}
+
 // lines are the object's violations as "action rule field: message".
 func (o evalObject) lines() []string {
 	var vs []string
@@ -57,10 +67,7 @@ func TestEvalVerdicts(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFailed, stderr)
 	}
-	var got evalJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, out)
 	want := map[string]string{
 		"01-bad-daemonset.yaml#1":             "allowed host-network resource-limits run-as-non-root run-as-user-name uniform-containers volume-mounts windows-node",
 		"02-good-daemonset.yaml#1":            "", // kube-system: the guard excludes it

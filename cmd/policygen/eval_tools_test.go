@@ -45,10 +45,7 @@ func TestEvalMatchesConftest(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("eval: exit %d: %s", code, stderr)
 	}
-	var got evalJSON
-	if err := json.Unmarshal([]byte(evalOut), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, evalOut)
 	fromEval := map[string][]string{}
 	for _, o := range got.Objects {
 		for _, v := range o.Violations {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -34,10 +33,7 @@ func TestRealworldVerdictsUnderDefaultConstraints(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("eval: exit %d: %s", code, stderr)
 	}
-	var got evalJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := decodeEval(t, out)
 	byFile := map[string]realworldVerdict{}
 	for _, o := range got.Objects {
 		v := realworldVerdict{File: filepath.Base(o.File), Verdict: map[string]string{"ok": "admit", "warn": "warn", "fail": "deny"}[o.Status]}

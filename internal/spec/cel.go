@@ -149,44 +149,14 @@ func (v *validator) celShape(name, file string, root *yaml.Node, src *CELSource,
 // exprLine is the line of an expression's first line of text: the line
 // after its key for a block scalar (| or >), else the key's line.
 func exprLine(root *yaml.Node, keys ...any) int {
-	n := nodeAt(root, keys...)
+	n, line := walkYAML(root, keys...)
 	if n == nil {
-		return lineOf(root, keys...)
+		return line
 	}
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return n.Line + 1
 	}
 	return n.Line
-}
-
-// nodeAt is the value node at a path of map keys and list indexes.
-func nodeAt(root *yaml.Node, keys ...any) *yaml.Node {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	for _, k := range keys {
-		var next *yaml.Node
-		switch k := k.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == k {
-						next = n.Content[i+1]
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		n = next
-	}
-	return n
 }
 
 // CELProgram is everything a rule's CEL is in every target, in order: the

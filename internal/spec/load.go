@@ -140,6 +140,14 @@ func syntaxError(file string, raw []byte, err error) error {
 // lineOf finds the line of the node at a path of map keys and list indexes
 // in a YAML document; it returns the deepest line it reaches.
 func lineOf(root *yaml.Node, keys ...any) int {
+	_, line := walkYAML(root, keys...)
+	return line
+}
+
+// walkYAML follows a path of map keys and list indexes from root: the value
+// node at its end (nil when the path leaves the tree) and the line of the
+// deepest key or entry found on the way.
+func walkYAML(root *yaml.Node, keys ...any) (*yaml.Node, int) {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
@@ -164,9 +172,9 @@ func lineOf(root *yaml.Node, keys ...any) int {
 			}
 		}
 		if next == nil {
-			return line
+			return nil, line
 		}
 		n = next
 	}
-	return line
+	return n, line
 }
