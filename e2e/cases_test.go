@@ -24,6 +24,8 @@ import (
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/kinds"
 	"github.com/policygen/policygen/internal/reference"
+	"github.com/policygen/policygen/internal/spec"
+	"github.com/policygen/policygen/internal/target/vap"
 )
 
 // Outcomes of one request.
@@ -32,7 +34,8 @@ const (
 	Denied   = "denied"
 	Rejected = "rejected by validation" // the API server's own validation, before admission
 	Skipped  = "skipped"
-	Failed   = "failed" // anything else: the webhook unreachable, a conflict…
+	Failed   = "failed"             // anything else: the webhook unreachable, a conflict…
+	Refused  = "parameters refused" // the API server refuses the case's parameters (a CRD's schema)
 )
 
 // Outcome is what the API server answered to one request.
@@ -49,12 +52,21 @@ func outcome(e Enforcer, err error, warnings []string) Outcome {
 		return Outcome{Result: Admitted, Warnings: warnings}
 	}
 	if v, ok := e.Denial(err); ok {
+		if w, ok := e.(warnedRules); ok {
+			v = w.Fired(v, warnings)
+		}
 		return Outcome{Result: Denied, Violations: v, Warnings: warnings}
 	}
 	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
 		return Outcome{Result: Rejected, Message: err.Error(), Warnings: warnings}
 	}
 	return Outcome{Result: Failed, Message: err.Error(), Warnings: warnings}
+}
+
+// warnedRules is an enforcer whose denial names only the first rule that
+// denies and whose warnings name every rule that fires.
+type warnedRules interface {
+	Fired(denial map[string][]string, warnings []string) map[string][]string
 }
 
 // casesNamespace holds the cases whose objects name no namespace.
@@ -185,8 +197,9 @@ func expected(cs cases.Case) map[string][]cases.Expectation {
 	return out
 }
 
-// agree says whether the outcome is the case's expectation, and if not why.
-func agree(cs cases.Case, got Outcome) (bool, string) {
+// agree says whether the outcome is the case's expectation under the
+// contract, and if not why.
+func agree(cs cases.Case, got Outcome, contract harness.Contract) (bool, string) {
 	exp := expected(cs)
 	switch got.Result {
 	case Admitted:
@@ -195,6 +208,13 @@ func agree(cs cases.Case, got Outcome) (bool, string) {
 		}
 		return false, fmt.Sprintf("admitted; the case expects violations of %s", strings.Join(slices.Sorted(maps.Keys(exp)), ", "))
 	case Denied:
+		if contract == harness.PerRule {
+			// Per rule, whether it fires.
+			if w, g := slices.Sorted(maps.Keys(exp)), slices.Sorted(maps.Keys(got.Violations)); !slices.Equal(w, g) {
+				return false, fmt.Sprintf("rules %v fire, the case expects %v (%q)", g, w, got.Violations)
+			}
+			return true, ""
+		}
 		var why []string
 		for _, id := range slices.Sorted(maps.Keys(union(exp, got.Violations))) {
 			msgs, exps := got.Violations[id], exp[id]
@@ -266,20 +286,51 @@ func hostProcessReason(msg string) bool {
 }
 
 // TestCases sends every case with an object through the real API server
-// and the Gatekeeper webhook, and compares what happens with the case.
+// and the Gatekeeper webhook with its Rego engine over dist/gatekeeper,
+// and compares what happens with the case.
 func TestCases(t *testing.T) {
+	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
+		gatekeeperFail(c, nil)
+		return NewGatekeeperWebhook(c, s)
+	})
+}
+
+// TestCasesGatekeeperCEL is TestCases through Gatekeeper's CEL engine over
+// dist/gatekeeper-cel, judged by the CEL contract.
+func TestCasesGatekeeperCEL(t *testing.T) {
+	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
+		gatekeeperFail(c, GatekeeperCELArgs)
+		return NewGatekeeperCEL(c, s)
+	})
+}
+
+// TestCasesVAP is TestCases through dist/vap enforced by the API server
+// alone, no Gatekeeper running, judged by the CEL contract.
+func TestCasesVAP(t *testing.T) {
+	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer { return NewVAP(c, s) })
+}
+
+// gatekeeperFail starts Gatekeeper with more flags args and registers its
+// webhook with failurePolicy Fail, not Gatekeeper's default Ignore: a
+// webhook that cannot answer must not pass for an admission.
+func gatekeeperFail(c *Cluster, args []string) {
+	gk := NewGatekeeper(c)
+	gk.Args = args
+	gk.Start()
+	gk.Webhook(admissionregistrationv1.Fail)
+}
+
+// runCases sends every case with an object through the real API server
+// and the enforcer newEnforcer sets up, and compares what happens with the
+// case under the enforcer's contract.
+func runCases(t *testing.T, newEnforcer func(*Cluster, *spec.Spec) Enforcer) {
 	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	c := StartCluster(t)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	// Fail, not Gatekeeper's default Ignore: a webhook that cannot answer
-	// must not pass for an admission.
-	gk.Webhook(admissionregistrationv1.Fail)
-	e := NewGatekeeperRego(c, s)
+	e := newEnforcer(c, s)
 	c.Namespace(casesNamespace)
 
 	// Objects an UPDATE or a DELETE finds stored are created before any
@@ -320,8 +371,12 @@ func TestCases(t *testing.T) {
 	for _, k := range keys {
 		var params map[string]map[string]any
 		_ = json.Unmarshal([]byte(k), &params)
-		e.Constrain(t, params)
+		refused := e.Constrain(t, params)
 		for _, p := range groups[k] {
+			if refused != nil && p.skip == "" && p.got.Result == "" {
+				p.got = Outcome{Result: Refused, Message: refused.Error()}
+				continue
+			}
 			switch {
 			case p.skip != "":
 				p.got = Outcome{Result: Skipped, Message: p.skip}
@@ -333,13 +388,13 @@ func TestCases(t *testing.T) {
 	}
 	c.Time(fmt.Sprintf("%d cases in %d parameter sets", len(plans), len(keys)), runStart)
 
-	report(t, plans, newJudge(t, s))
-	c.Time("TestCases", start)
+	report(t, e, plans, newJudge(t, s))
+	c.Time(t.Name(), start)
 }
 
 // report prints the agreement table and fails on any disagreement that is
 // not explained.
-func report(t *testing.T, plans []*plan, j *judge) {
+func report(t *testing.T, e Enforcer, plans []*plan, j *judge) {
 	t.Helper()
 	type row struct{ agree, disagree int }
 	table := map[string]*row{}
@@ -356,6 +411,17 @@ func report(t *testing.T, plans []*plan, j *judge) {
 		switch got.Result {
 		case Skipped:
 			r.agree++
+			continue
+		case Refused:
+			// The parameters are the case's; the CRD's schema refuses them
+			// as the project's VAP engine says it would.
+			if why := j.vap.Declines(harness.ReviewOf(p.c)); why == vap.BadParams {
+				r.agree++
+				lines = append(lines, fmt.Sprintf("parameters the CRD refuses, as the project's VAP engine says: %s: %s", name, got.Message))
+			} else {
+				r.disagree++
+				unexplained = append(unexplained, fmt.Sprintf("the API server refuses the parameters, the project's VAP engine declines for %q: %s: %s", why, name, got.Message))
+			}
 			continue
 		case Rejected:
 			// Recorded as the expected outcome; held against the oracle.
@@ -392,7 +458,7 @@ func report(t *testing.T, plans []*plan, j *judge) {
 				}
 			}
 		}
-		ok, why := agree(p.c, got)
+		ok, why := agree(p.c, got, e.Contract())
 		if ok {
 			r.agree++
 			continue
@@ -406,7 +472,7 @@ func report(t *testing.T, plans []*plan, j *judge) {
 				continue
 			}
 		}
-		if got.Result == Denied && p.obj != nil && sameCounts(expected(p.c), got.Violations) && rewritesQuantities(p.obj.Object) {
+		if got.Result == Denied && p.obj != nil && e.Contract() == harness.Exact && sameCounts(expected(p.c), got.Violations) && rewritesQuantities(p.obj.Object) {
 			// The API server stores every quantity in its canonical form
 			// (0m is 0, 0.5Mi is 512Ki, the number 1048575 the string
 			// "1048575") before admission: the same rules deny as often,
@@ -426,7 +492,7 @@ func report(t *testing.T, plans []*plan, j *judge) {
 		unexplained = append(unexplained, fmt.Sprintf("%s: %s", name, why))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-28s %8s %10s\n", "outcome", "agree", "disagree")
+	fmt.Fprintf(&b, "\n%s (%s)\n%-28s %8s %10s\n", e.Name(), map[harness.Contract]string{harness.Exact: "exact violations", harness.PerRule: "CEL contract: per rule, fires or not"}[e.Contract()], "outcome", "agree", "disagree")
 	total := 0
 	for _, k := range slices.Sorted(maps.Keys(table)) {
 		fmt.Fprintf(&b, "%-28s %8d %10d\n", k, table[k].agree, table[k].disagree)

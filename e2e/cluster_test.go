@@ -263,7 +263,8 @@ type Gatekeeper struct {
 	bin, certDir, cacheDir string
 	Port, health, prom     int
 	CA                     []byte
-	AuditInterval          int // seconds
+	AuditInterval          int      // seconds
+	Args                   []string // more flags
 
 	cmd    *exec.Cmd
 	done   chan struct{}
@@ -323,6 +324,7 @@ func (g *Gatekeeper) Start() {
 		fmt.Sprintf("--audit-interval=%d", g.AuditInterval),
 		"--api-cache-dir="+g.cacheDir,
 	)
+	g.cmd.Args = append(g.cmd.Args, g.Args...)
 	g.cmd.Env = append(os.Environ(), "POD_NAMESPACE="+gatekeeperNamespace, "POD_NAME=gatekeeper-e2e")
 	g.cmd.Stdout, g.cmd.Stderr = g.log, g.log
 	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -16,23 +16,30 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/internal/target/gatekeepercel"
 )
 
-// Enforcer is one engine that enforces the published rules in the cluster.
-// Gatekeeper with its Rego engine is the first; Gatekeeper's CEL engine, the
-// native ValidatingAdmissionPolicy bundle and Gatekeeper's generated VAP
-// implement it beside it, and every case runs through each.
+// Enforcer is one engine that enforces the published rules in the cluster:
+// Gatekeeper's webhook with its Rego engine over dist/gatekeeper or with its
+// CEL engine over dist/gatekeeper-cel, and the native
+// ValidatingAdmissionPolicy bundle dist/vap enforced by the API server
+// alone. Every case runs through each.
 type Enforcer interface {
 	Name() string
+	// Contract is what a case asserts of the engine's denials: exact
+	// violations (Rego), or per rule whether it fires (CEL).
+	Contract() harness.Contract
 	// Install installs the published bundle "all" as a user does and waits
 	// until it is enforced.
 	Install(t testing.TB)
 	// Constrain makes every rule enforced with params (rule id →
 	// parameters; an absent rule has its defaults), matching every kind the
 	// sample constraints match, in every namespace, and waits until it is.
-	Constrain(t testing.TB, params map[string]map[string]any)
+	// An error is the API server refusing the parameters.
+	Constrain(t testing.TB, params map[string]map[string]any) error
 	// Denial reads the violations per rule from an API error; ok is false
 	// when the error is not this engine's denial.
 	Denial(err error) (violations map[string][]string, ok bool)
@@ -41,25 +48,54 @@ type Enforcer interface {
 // gatekeeperDenial is how the API server reports the webhook's denial.
 const gatekeeperDenial = `admission webhook "validation.gatekeeper.sh" denied the request: `
 
-// GatekeeperRego enforces dist/gatekeeper through the Gatekeeper webhook.
-type GatekeeperRego struct {
-	c      *Cluster
-	spec   *spec.Spec
-	params map[string]string // rule id → the parameters (JSON) its constraint holds
+// GatekeeperWebhook enforces a Gatekeeper bundle through the Gatekeeper
+// webhook: dist/gatekeeper (Rego) or dist/gatekeeper-cel (each template's
+// K8sNativeValidation code, which Gatekeeper runs instead of the Rego).
+type GatekeeperWebhook struct {
+	c        *Cluster
+	spec     *spec.Spec
+	bundle   string // the tree below dist/
+	contract harness.Contract
+	params   map[string]string // rule id → the parameters (JSON) its constraint holds
 }
 
-func NewGatekeeperRego(c *Cluster, s *spec.Spec) *GatekeeperRego {
-	return &GatekeeperRego{c: c, spec: s, params: map[string]string{}}
+// NewGatekeeperWebhook enforces dist/gatekeeper with the Rego engine.
+func NewGatekeeperWebhook(c *Cluster, s *spec.Spec) *GatekeeperWebhook {
+	return &GatekeeperWebhook{c: c, spec: s, bundle: "gatekeeper", contract: harness.Exact, params: map[string]string{}}
 }
 
-func (g *GatekeeperRego) Name() string { return "gatekeeper-rego" }
+// NewGatekeeperCEL enforces dist/gatekeeper-cel with Gatekeeper's CEL
+// engine (run Gatekeeper with GatekeeperCELArgs).
+func NewGatekeeperCEL(c *Cluster, s *spec.Spec) *GatekeeperWebhook {
+	return &GatekeeperWebhook{c: c, spec: s, bundle: gatekeepercel.Root, contract: harness.PerRule, params: map[string]string{}}
+}
+
+// GatekeeperCELArgs run the K8sNativeValidation engine (on by default in
+// v3.23.1; said explicitly) in the webhook, and keep Gatekeeper from
+// generating ValidatingAdmissionPolicies from the templates' CEL (on by
+// default too): the API server runs those before any webhook, so they,
+// not the webhook, would answer.
+var GatekeeperCELArgs = []string{
+	"--enable-k8s-native-validation=true",
+	"--default-create-vap-for-templates=false",
+	"--default-create-vap-binding-for-constraints=false",
+}
+
+func (g *GatekeeperWebhook) Name() string {
+	if g.contract == harness.PerRule {
+		return "gatekeeper-cel"
+	}
+	return "gatekeeper-rego"
+}
+
+func (g *GatekeeperWebhook) Contract() harness.Contract { return g.contract }
 
 var templateGVK = schema.GroupVersionKind{Group: "templates.gatekeeper.sh", Version: "v1", Kind: "ConstraintTemplate"}
 
 // Install installs the bundle as a user does (InstallBundle), then swaps
 // its constraints for one per rule in every namespace, whose parameters
 // each case sets (Constrain).
-func (g *GatekeeperRego) Install(t testing.TB) {
+func (g *GatekeeperWebhook) Install(t testing.TB) {
 	t.Helper()
 	constraints := g.InstallBundle(t)
 	ctx := context.Background()
@@ -68,18 +104,20 @@ func (g *GatekeeperRego) Install(t testing.TB) {
 			t.Fatalf("removing the bundle's constraint %s: %v", u.GetName(), err)
 		}
 	}
-	g.Constrain(t, nil)
+	if err := g.Constrain(t, nil); err != nil {
+		t.Fatal(err)
+	}
 }
 
-// InstallBundle installs dist/gatekeeper/all through kustomize and the API,
+// InstallBundle installs the bundle's "all" through kustomize and the API,
 // templates first, each constraint once its kind is served, and waits until
 // every constraint is enforced; it returns the constraints.
-func (g *GatekeeperRego) InstallBundle(t testing.TB) []*unstructured.Unstructured {
+func (g *GatekeeperWebhook) InstallBundle(t testing.TB) []*unstructured.Unstructured {
 	t.Helper()
 	c := g.c
 	start := time.Now()
-	objs := Kustomize(t, filepath.Join(root(t), "dist", "gatekeeper", "all"))
-	c.Time(fmt.Sprintf("kustomize build dist/gatekeeper/all (%d objects)", len(objs)), start)
+	objs := Kustomize(t, filepath.Join(root(t), "dist", g.bundle, "all"))
+	c.Time(fmt.Sprintf("kustomize build dist/%s/all (%d objects)", g.bundle, len(objs)), start)
 	var templates, constraints []*unstructured.Unstructured
 	for _, u := range objs {
 		if u.GroupVersionKind() == templateGVK {
@@ -93,7 +131,7 @@ func (g *GatekeeperRego) InstallBundle(t testing.TB) []*unstructured.Unstructure
 		want += len(g.spec.ConstraintsOf(r.ID))
 	}
 	if len(templates) != len(g.spec.Rules) || len(constraints) != want {
-		t.Fatalf("dist/gatekeeper/all: %d templates and %d constraints for %d rules; the constraints file gives %d", len(templates), len(constraints), len(g.spec.Rules), want)
+		t.Fatalf("dist/%s/all: %d templates and %d constraints for %d rules; the constraints file gives %d", g.bundle, len(templates), len(constraints), len(g.spec.Rules), want)
 	}
 	ctx := context.Background()
 	start = time.Now()
@@ -140,11 +178,11 @@ func (g *GatekeeperRego) InstallBundle(t testing.TB) []*unstructured.Unstructure
 
 // Match is what a constraint of r matches in every namespace: the kinds
 // every constraint of the spec matches.
-func (g *GatekeeperRego) Match(r spec.Rule) map[string]any {
+func (g *GatekeeperWebhook) Match(r spec.Rule) map[string]any {
 	return gatekeeper.FromSpec(g.spec, spec.Constraint{Rule: r.ID}).Match
 }
 
-func (g *GatekeeperRego) Constrain(t testing.TB, params map[string]map[string]any) {
+func (g *GatekeeperWebhook) Constrain(t testing.TB, params map[string]map[string]any) error {
 	t.Helper()
 	var changed []*unstructured.Unstructured
 	for _, r := range g.spec.Rules {
@@ -161,11 +199,12 @@ func (g *GatekeeperRego) Constrain(t testing.TB, params map[string]map[string]an
 	for _, u := range changed {
 		g.waitEnforced(t, u)
 	}
+	return nil
 }
 
 // Apply creates or replaces a constraint; the enforcer then no longer
 // knows the parameters of that rule's constraint.
-func (g *GatekeeperRego) Apply(t testing.TB, u *unstructured.Unstructured) {
+func (g *GatekeeperWebhook) Apply(t testing.TB, u *unstructured.Unstructured) {
 	t.Helper()
 	ctx := context.Background()
 	client := g.c.Client(u)
@@ -185,7 +224,7 @@ func (g *GatekeeperRego) Apply(t testing.TB, u *unstructured.Unstructured) {
 
 // waitEnforced waits until Gatekeeper reports the constraint's current
 // generation enforced.
-func (g *GatekeeperRego) waitEnforced(t testing.TB, u *unstructured.Unstructured) {
+func (g *GatekeeperWebhook) waitEnforced(t testing.TB, u *unstructured.Unstructured) {
 	t.Helper()
 	ctx := context.Background()
 	client := g.c.Client(u)
@@ -210,7 +249,7 @@ func (g *GatekeeperRego) waitEnforced(t testing.TB, u *unstructured.Unstructured
 	}
 }
 
-func (g *GatekeeperRego) Denial(err error) (map[string][]string, bool) {
+func (g *GatekeeperWebhook) Denial(err error) (map[string][]string, bool) {
 	msg := err.Error()
 	if se, ok := err.(apierrors.APIStatus); ok {
 		msg = se.Status().Message

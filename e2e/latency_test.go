@@ -92,7 +92,7 @@ func TestLatency(t *testing.T) {
 	for _, conc := range []int{1, 8} {
 		rows = append(rows, measure("no constraints", conc, false))
 	}
-	e := NewGatekeeperRego(c, s)
+	e := NewGatekeeperWebhook(c, s)
 	e.Install(t)
 	for _, conc := range []int{1, 8} {
 		rows = append(rows, measure(fmt.Sprintf("%d constraints", len(s.Rules)), conc, true))

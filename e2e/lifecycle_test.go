@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
+	"github.com/policygen/policygen/internal/target/vap"
 )
 
 const lifecycleNamespace = "e2e-lifecycle"
@@ -73,6 +75,7 @@ func deployment(name string, podSpec map[string]any) *unstructured.Unstructured 
 type judge struct {
 	t      testing.TB
 	engine *gatekeeper.Engine
+	vap    *vap.Engine // the API server's validator over dist/vap, in process
 }
 
 func newJudge(t testing.TB, s *spec.Spec) *judge {
@@ -86,11 +89,23 @@ func newJudge(t testing.TB, s *spec.Spec) *judge {
 		}
 		dist[p] = b
 	}
+	for _, r := range s.Rules {
+		p := path.Join(vap.Root, r.ID, "policy.yaml")
+		b, err := os.ReadFile(filepath.Join(root(t), "dist", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dist[p] = b
+	}
 	e, err := gatekeeper.NewEngine(s, dist)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &judge{t: t, engine: e}
+	v, err := vap.NewEngine(s, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &judge{t: t, engine: e, vap: v}
 }
 
 // rules is the violations per rule of a review.
@@ -138,7 +153,7 @@ func TestLifecycle(t *testing.T) {
 	gk := NewGatekeeper(c)
 	gk.Start()
 	gk.Webhook(admissionregistrationv1.Ignore) // Gatekeeper's default
-	e := NewGatekeeperRego(c, s)
+	e := NewGatekeeperWebhook(c, s)
 	j := newJudge(t, s)
 	c.Namespace(lifecycleNamespace)
 	ctx := context.Background()
@@ -244,7 +259,9 @@ func TestLifecycle(t *testing.T) {
 		// A pod that meets every rule, admitted under the policies; then a
 		// HostProcess ephemeral container of an image not allowed.
 		params := map[string]map[string]any{"hostprocess-allowed": {"allowedImages": []any{"mcr.microsoft.com/*"}}}
-		e.Constrain(t, params)
+		if err := e.Constrain(t, params); err != nil {
+			t.Fatal(err)
+		}
 		p := pod("hp-ok", compliantPodSpec(image))
 		if _, err := c.Client(p).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("a compliant HostProcess pod: %v", err)
@@ -266,7 +283,9 @@ func TestLifecycle(t *testing.T) {
 	})
 
 	t.Run("enforcement actions", func(t *testing.T) {
-		e.Constrain(t, nil)
+		if err := e.Constrain(t, nil); err != nil {
+			t.Fatal(err)
+		}
 		setAction := func(action string) {
 			for _, r := range s.Rules {
 				u := gatekeeper.Constraint{Name: r.ID, Match: e.Match(r)}.Of(r)
@@ -301,7 +320,9 @@ func TestLifecycle(t *testing.T) {
 	})
 
 	t.Run("faults", func(t *testing.T) {
-		e.Constrain(t, nil)
+		if err := e.Constrain(t, nil); err != nil {
+			t.Fatal(err)
+		}
 		setDeny := func() {
 			for _, r := range s.Rules {
 				u := gatekeeper.Constraint{Name: r.ID, Match: e.Match(r)}.Of(r)
@@ -377,7 +398,7 @@ func judgeStored(t testing.TB, c *Cluster, j *judge) map[string]int {
 }
 
 // totals is each constraint's status.totalViolations (rule id → count).
-func totals(t testing.TB, c *Cluster, e *GatekeeperRego, s *spec.Spec) map[string]int {
+func totals(t testing.TB, c *Cluster, e *GatekeeperWebhook, s *spec.Spec) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, r := range s.Rules {
@@ -395,7 +416,7 @@ func totals(t testing.TB, c *Cluster, e *GatekeeperRego, s *spec.Spec) map[strin
 }
 
 // waitAudit waits until every constraint's totalViolations is want.
-func waitAudit(t testing.TB, c *Cluster, e *GatekeeperRego, s *spec.Spec, want map[string]int, timeout time.Duration) map[string]int {
+func waitAudit(t testing.TB, c *Cluster, e *GatekeeperWebhook, s *spec.Spec, want map[string]int, timeout time.Duration) map[string]int {
 	t.Helper()
 	var got map[string]int
 	err := Eventually(timeout, time.Second, func() (bool, error) {

@@ -50,7 +50,7 @@ func TestRealWorldUnderDefaultConstraints(t *testing.T) {
 	gk := NewGatekeeper(c)
 	gk.Start()
 	gk.Webhook(admissionregistrationv1.Fail)
-	e := NewGatekeeperRego(c, s)
+	e := NewGatekeeperWebhook(c, s)
 	e.InstallBundle(t)
 
 	rulesOf := func(byConstraint map[string][]string) []string {
