@@ -143,7 +143,7 @@ func show(m map[string]int) string {
 
 // TestLifecycle follows objects through a cluster that had them before
 // the policies: audit, updates, deletion, an ephemeral container,
-// enforcement actions, and Gatekeeper going down and coming back.
+// enforcement actions.
 func TestLifecycle(t *testing.T) {
 	s, _, err := cases.Embedded()
 	if err != nil {
@@ -317,63 +317,6 @@ func TestLifecycle(t *testing.T) {
 		start := time.Now()
 		waitAudit(t, c, e, s, judgeStored(t, c, j), 90*time.Second)
 		c.Time("dryrun: the admitted pod in audit", start)
-	})
-
-	t.Run("faults", func(t *testing.T) {
-		if err := e.Constrain(t, nil); err != nil {
-			t.Fatal(err)
-		}
-		setDeny := func() {
-			for _, r := range s.Rules {
-				u := gatekeeper.Constraint{Name: r.ID, Match: e.Match(r)}.Of(r)
-				e.Apply(t, u)
-				e.waitEnforced(t, u)
-			}
-		}
-		setDeny()
-		hp := pod("hp-fault", hostProcessPodSpec(image))
-		try := func() (Outcome, time.Duration) {
-			start := time.Now()
-			_, err := c.Client(hp).Create(ctx, hp, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-			return outcome(e, err, nil), time.Since(start)
-		}
-		if got, d := try(); got.Result != Denied {
-			t.Fatalf("running: %s %s", got.Result, got.Message)
-		} else {
-			t.Logf("fault figures: Gatekeeper running: denied in %v", d.Round(time.Millisecond))
-		}
-		stop := time.Now()
-		gk.Stop()
-		c.Time("gatekeeper stopped", stop)
-		if got, d := try(); got.Result != Admitted {
-			t.Errorf("stopped, failurePolicy Ignore: %s %s", got.Result, got.Message)
-		} else {
-			t.Logf("fault figures: Gatekeeper down, failurePolicy Ignore: the HostProcess pod is ADMITTED in %v", d.Round(time.Millisecond))
-		}
-		gk.Webhook(admissionregistrationv1.Fail)
-		var got Outcome
-		var d time.Duration
-		_ = Eventually(10*time.Second, 100*time.Millisecond, func() (bool, error) {
-			got, d = try()
-			return got.Result == Failed, nil
-		})
-		if got.Result != Failed {
-			t.Errorf("stopped, failurePolicy Fail: %s %s", got.Result, got.Message)
-		} else {
-			t.Logf("fault figures: Gatekeeper down, failurePolicy Fail: refused in %v: %s", d.Round(time.Millisecond), got.Message)
-		}
-		gk.Webhook(admissionregistrationv1.Ignore)
-		restart := time.Now()
-		gk.Start()
-		err := Eventually(60*time.Second, 100*time.Millisecond, func() (bool, error) {
-			got, d = try()
-			return got.Result == Denied, nil
-		})
-		if err != nil {
-			t.Errorf("restarted: never denied again: %s %s", got.Result, got.Message)
-		} else {
-			c.Time("fault figures: restart to the first denial, nothing reinstalled", restart)
-		}
 	})
 }
 
