@@ -367,14 +367,19 @@ func (g *Gatekeeper) pool() *x509.CertPool {
 }
 
 // Stop ends the process group: SIGTERM, then SIGKILL after 10 s.
-func (g *Gatekeeper) Stop() {
+func (g *Gatekeeper) Stop() { g.end(syscall.SIGTERM) }
+
+// Kill ends the process group at once, as a crash or an evicted pod does.
+func (g *Gatekeeper) Kill() { g.end(syscall.SIGKILL) }
+
+func (g *Gatekeeper) end(sig syscall.Signal) {
 	if g.cmd == nil || g.cmd.Process == nil {
 		return
 	}
 	select {
 	case <-g.done:
 	default:
-		_ = syscall.Kill(-g.cmd.Process.Pid, syscall.SIGTERM)
+		_ = syscall.Kill(-g.cmd.Process.Pid, sig)
 		select {
 		case <-g.done:
 		case <-time.After(10 * time.Second):
