@@ -5,7 +5,8 @@
 // from the module proxy by `make e2e-tools`; the tests carry the build tag
 // e2e and run with `make e2e`.
 //
-// The engines are behind the Enforcer seam of the tests: Gatekeeper with
-// its Rego engine today; the CEL and ValidatingAdmissionPolicy engines plug
-// in beside it.
+// The engines are behind the Enforcer seam of the tests: Gatekeeper's
+// webhook with its Rego engine (dist/gatekeeper) and with its CEL engine
+// (dist/gatekeeper-cel), and dist/vap enforced by the API server alone;
+// every case runs through each.
 package e2e
