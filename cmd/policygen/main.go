@@ -32,7 +32,7 @@ const exitCodes = `Exit codes:
 `
 
 // commands, in the order policygen --help lists them.
-var commands = []*command{buildCmd, testCmd, publishCmd, checkCmd, evalCmd, verifyCmd, versionCmd}
+var commands = []*command{buildCmd, testCmd, publishCmd, pushCmd, checkCmd, evalCmd, verifyCmd, versionCmd}
 
 func main() {
 	os.Exit(run(env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, terminal: term.IsTerminal(int(os.Stderr.Fd()))}, os.Args[1:]))
