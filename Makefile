@@ -65,10 +65,13 @@ policytest: tools
 # judges with the templates and the sample constraints; conftest, eval and
 # gator (over kustomize build dist/gatekeeper/all) give every case object,
 # in its namespace and in kube-system, and every real-world manifest the
-# same verdict under the default constraints, gator the recorded ones.
+# same verdict under the default constraints, gator the recorded ones;
+# a signed dist/ pushed to a registry on 127.0.0.1 is pulled by conftest,
+# OPA (an OCI bundle service with the verification key) and gator --image,
+# each finding one violation of each rule in the bad DaemonSet.
 dist-tools: tools
 	POLICYGEN_TOOLS=$(TOOLS) POLICYGEN_CONFTEST=$(CONFTEST) POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) \
-		$(GO) test -count=1 -timeout 10m -tags tools -run 'Conftest|WithOPA|Kustomize|Gator' ./cmd/policygen
+		$(GO) test -count=1 -timeout 10m -tags tools -run 'Conftest|WithOPA|Kustomize|Gator|Registry' ./cmd/policygen
 
 # What a consumer runs on the published policies.
 conftest-verify: tools

@@ -1,0 +1,223 @@
+//go:build tools
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/policygen/policygen/internal/oci/ocitest"
+)
+
+const badDaemonSet = "testdata/manifests/01-bad-daemonset.yaml"
+
+// publish --push sends a signed dist/ to a registry on 127.0.0.1; then the
+// real tools pull from it, as the README shows, and each finds in the
+// DaemonSet that breaks every rule once exactly one violation of each rule:
+// conftest pull + conftest test, OPA's server with an OCI bundle service
+// and the verification key, gator test --image.
+func TestPulledFromRegistry(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials, for every tool
+	s := embeddedSpec(t)
+	want := ruleIDs(s, "all")
+	slices.Sort(want)
+	dir := t.TempDir()
+	key, pub := writeRSAKeys(t, dir)
+	host := ocitest.Start(t)
+	ref := host + "/hostprocess"
+	v := s.Metadata.Version
+	if code, out, stderr := runCLI(t, "publish", "--cases", oneCase(t, 1), "--dist", filepath.Join(dir, "dist"), "--signing-key", key, "--push", ref); code != 0 {
+		t.Fatalf("publish --push: exit %d\n%s%s", code, out, stderr)
+	}
+
+	t.Run("conftest", func(t *testing.T) {
+		// As a user does: conftest pulls into ./policy, where conftest test looks.
+		work := t.TempDir()
+		manifest, err := filepath.Abs(badDaemonSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pull := exec.Command(tool(t, "conftest"), "pull", "oci://"+ref+"/conftest:"+v)
+		pull.Dir = work
+		if out, err := pull.CombinedOutput(); err != nil {
+			t.Fatalf("conftest pull: %v\n%s", err, out)
+		}
+		test := exec.Command(tool(t, "conftest"), "test", "--no-color", "-o", "json", manifest)
+		test.Dir = work
+		out, _ := test.Output()
+		var results []struct {
+			Failures []struct {
+				Metadata struct {
+					Details struct{ Rule string } `json:"details"`
+				} `json:"metadata"`
+			} `json:"failures"`
+		}
+		if err := json.Unmarshal(out, &results); err != nil || len(results) != 1 {
+			t.Fatalf("conftest output: %v\n%s", err, out)
+		}
+		var rules []string
+		for _, f := range results[0].Failures {
+			rules = append(rules, f.Metadata.Details.Rule)
+		}
+		slices.Sort(rules)
+		if !slices.Equal(rules, want) {
+			t.Errorf("conftest with the pulled policies: %d violations of %v, want one of each of %v", len(rules), rules, want)
+		}
+	})
+
+	t.Run("opa", func(t *testing.T) {
+		pem, err := os.ReadFile(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		work := t.TempDir()
+		config := map[string]any{
+			"services": map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
+			"bundles": map[string]any{"hostprocess": map[string]any{
+				"service":  "registry",
+				"resource": ref + "/bundle:" + v,
+				"polling":  map[string]any{"min_delay_seconds": 60, "max_delay_seconds": 120},
+				"signing":  map[string]any{"keyid": "policygen"},
+			}},
+			"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
+			"persistence_directory": filepath.Join(work, "persist"),
+		}
+		b, err := yaml.Marshal(config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := filepath.Join(work, "opa.yaml")
+		if err := os.WriteFile(cfg, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		addr := freeAddr(t)
+		var logs bytes.Buffer
+		cmd := exec.Command(tool(t, "opa"), "run", "--server", "--addr", addr, "--config-file", cfg)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = work, &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}()
+		client := &http.Client{Timeout: 5 * time.Second}
+		ready := false
+		for i := 0; i < 120 && !ready; i++ { // up to 30s for the download
+			resp, err := client.Get("http://" + addr + "/health?bundles")
+			if err == nil {
+				resp.Body.Close()
+				ready = resp.StatusCode == http.StatusOK
+			}
+			if !ready {
+				time.Sleep(250 * time.Millisecond)
+			}
+		}
+		if !ready {
+			t.Fatalf("OPA did not activate the bundle from %s/bundle:%s:\n%s", ref, v, logs.String())
+		}
+		manifest, err := os.ReadFile(badDaemonSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		input, err := yaml.YAMLToJSON(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/v1/data/main/violation", strings.NewReader(`{"input":`+string(input)+`}`))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res struct {
+			Result []struct {
+				Details struct{ Rule string } `json:"details"`
+			} `json:"result"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+			t.Fatalf("OPA's answer: %v", err)
+		}
+		var rules []string
+		for _, v := range res.Result {
+			rules = append(rules, v.Details.Rule)
+		}
+		slices.Sort(rules)
+		if !slices.Equal(rules, want) {
+			t.Errorf("OPA with the pulled bundle: %d violations of %v, want one of each of %v", len(rules), rules, want)
+		}
+		if !strings.Contains(logs.String(), "Bundle loaded and activated successfully") {
+			t.Errorf("OPA's log does not say it activated the bundle:\n%s", logs.String())
+		}
+	})
+
+	t.Run("opa refuses another key", func(t *testing.T) {
+		// The same service with a key that did not sign the bundle: OPA
+		// never activates it.
+		_, otherPub := writeRSAKeys(t, t.TempDir())
+		pem, _ := os.ReadFile(otherPub)
+		work := t.TempDir()
+		cfg := filepath.Join(work, "opa.yaml")
+		b, _ := yaml.Marshal(map[string]any{
+			"services":              map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
+			"bundles":               map[string]any{"hostprocess": map[string]any{"service": "registry", "resource": ref + "/bundle:" + v, "signing": map[string]any{"keyid": "policygen"}}},
+			"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
+			"persistence_directory": filepath.Join(work, "persist"),
+		})
+		os.WriteFile(cfg, b, 0o644)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, tool(t, "opa"), "exec", "--config-file", cfg, "--decision", "main/violation", "--timeout", "10s", badDaemonSet).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "failed to verify JWT signature") {
+			t.Errorf("opa exec with another key: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("gator", func(t *testing.T) {
+		out, _ := exec.Command(tool(t, "gator"), "test", "-o", "json", "--tempdir", t.TempDir(), "--image", ref+"/gatekeeper:"+v, "-f", badDaemonSet).Output()
+		var results []struct {
+			Constraint struct{ Kind string } `json:"constraint"`
+		}
+		if err := json.Unmarshal(out, &results); err != nil {
+			t.Fatalf("gator output: %v\n%s", err, out)
+		}
+		byKind := map[string]string{}
+		for _, r := range s.Rules {
+			byKind[r.Kind] = r.ID
+		}
+		var rules []string
+		for _, r := range results {
+			rules = append(rules, byKind[r.Constraint.Kind])
+		}
+		slices.Sort(rules)
+		if !slices.Equal(rules, want) {
+			t.Errorf("gator with the pulled image: %d violations of %v, want one of each of %v", len(rules), rules, want)
+		}
+	})
+}
+
+// freeAddr is a free port on 127.0.0.1.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr())
+}
