@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,30 +80,8 @@ func TestPulledFromRegistry(t *testing.T) {
 	})
 
 	t.Run("opa", func(t *testing.T) {
-		pem, err := os.ReadFile(pub)
-		if err != nil {
-			t.Fatal(err)
-		}
 		work := t.TempDir()
-		config := map[string]any{
-			"services": map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
-			"bundles": map[string]any{"hostprocess": map[string]any{
-				"service":  "registry",
-				"resource": ref + "/bundle:" + v,
-				"polling":  map[string]any{"min_delay_seconds": 60, "max_delay_seconds": 120},
-				"signing":  map[string]any{"keyid": "policygen"},
-			}},
-			"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
-			"persistence_directory": filepath.Join(work, "persist"),
-		}
-		b, err := yaml.Marshal(config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := filepath.Join(work, "opa.yaml")
-		if err := os.WriteFile(cfg, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		cfg := opaConfig(t, work, host, ref+"/bundle:"+v, pub)
 		addr := freeAddr(t)
 		var logs bytes.Buffer
 		cmd := exec.Command(tool(t, "opa"), "run", "--server", "--addr", addr, "--config-file", cfg)
@@ -110,10 +89,12 @@ func TestPulledFromRegistry(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		defer func() {
+		// stop ends OPA; its log is read only after.
+		stop := sync.OnceFunc(func() {
 			cmd.Process.Kill()
 			cmd.Wait()
-		}()
+		})
+		defer stop()
 		client := &http.Client{Timeout: 5 * time.Second}
 		ready := false
 		for i := 0; i < 120 && !ready; i++ { // up to 30s for the download
@@ -127,6 +108,7 @@ func TestPulledFromRegistry(t *testing.T) {
 			}
 		}
 		if !ready {
+			stop()
 			t.Fatalf("OPA did not activate the bundle from %s/bundle:%s:\n%s", ref, v, logs.String())
 		}
 		manifest, err := os.ReadFile(badDaemonSet)
@@ -161,6 +143,7 @@ func TestPulledFromRegistry(t *testing.T) {
 		if !slices.Equal(rules, want) {
 			t.Errorf("OPA with the pulled bundle: %d violations of %v, want one of each of %v", len(rules), rules, want)
 		}
+		stop()
 		if !strings.Contains(logs.String(), "Bundle loaded and activated successfully") {
 			t.Errorf("OPA's log does not say it activated the bundle:\n%s", logs.String())
 		}
@@ -170,16 +153,7 @@ func TestPulledFromRegistry(t *testing.T) {
 		// The same service with a key that did not sign the bundle: OPA
 		// never activates it.
 		_, otherPub := writeRSAKeys(t, t.TempDir())
-		pem, _ := os.ReadFile(otherPub)
-		work := t.TempDir()
-		cfg := filepath.Join(work, "opa.yaml")
-		b, _ := yaml.Marshal(map[string]any{
-			"services":              map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
-			"bundles":               map[string]any{"hostprocess": map[string]any{"service": "registry", "resource": ref + "/bundle:" + v, "signing": map[string]any{"keyid": "policygen"}}},
-			"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
-			"persistence_directory": filepath.Join(work, "persist"),
-		})
-		os.WriteFile(cfg, b, 0o644)
+		cfg := opaConfig(t, t.TempDir(), host, ref+"/bundle:"+v, otherPub)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		out, err := exec.CommandContext(ctx, tool(t, "opa"), "exec", "--config-file", cfg, "--decision", "main/violation", "--timeout", "10s", badDaemonSet).CombinedOutput()
@@ -209,6 +183,36 @@ func TestPulledFromRegistry(t *testing.T) {
 			t.Errorf("gator with the pulled image: %d violations of %v, want one of each of %v", len(rules), rules, want)
 		}
 	})
+}
+
+// opaConfig writes, in dir, the configuration of an OPA that downloads the
+// bundle resource from the registry on host (an OCI service) and verifies
+// it with the public key in the file pub; OPA keeps its OCI store in dir.
+func opaConfig(t *testing.T, dir, host, resource, pub string) string {
+	t.Helper()
+	pem, err := os.ReadFile(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := yaml.Marshal(map[string]any{
+		"services": map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
+		"bundles": map[string]any{"hostprocess": map[string]any{
+			"service":  "registry",
+			"resource": resource,
+			"polling":  map[string]any{"min_delay_seconds": 60, "max_delay_seconds": 120},
+			"signing":  map[string]any{"keyid": "policygen"},
+		}},
+		"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
+		"persistence_directory": filepath.Join(dir, "persist"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "opa.yaml")
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // freeAddr is a free port on 127.0.0.1.
