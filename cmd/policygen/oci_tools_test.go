@@ -81,7 +81,7 @@ func TestPulledFromRegistry(t *testing.T) {
 
 	t.Run("opa", func(t *testing.T) {
 		work := t.TempDir()
-		cfg := opaConfig(t, work, host, ref+"/bundle:"+v, pub)
+		cfg := opaConfig(t, work, host, v, pub)
 		addr := freeAddr(t)
 		var logs bytes.Buffer
 		cmd := exec.Command(tool(t, "opa"), "run", "--server", "--addr", addr, "--config-file", cfg)
@@ -153,7 +153,7 @@ func TestPulledFromRegistry(t *testing.T) {
 		// The same service with a key that did not sign the bundle: OPA
 		// never activates it.
 		_, otherPub := writeRSAKeys(t, t.TempDir())
-		cfg := opaConfig(t, t.TempDir(), host, ref+"/bundle:"+v, otherPub)
+		cfg := opaConfig(t, t.TempDir(), host, v, otherPub)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		out, err := exec.CommandContext(ctx, tool(t, "opa"), "exec", "--config-file", cfg, "--decision", "main/violation", "--timeout", "10s", badDaemonSet).CombinedOutput()
@@ -185,26 +185,44 @@ func TestPulledFromRegistry(t *testing.T) {
 	})
 }
 
-// opaConfig writes, in dir, the configuration of an OPA that downloads the
-// bundle resource from the registry on host (an OCI service) and verifies
-// it with the public key in the file pub; OPA keeps its OCI store in dir.
-func opaConfig(t *testing.T, dir, host, resource, pub string) string {
+// opaConfig writes, in dir, the README's OPA configuration (the yaml
+// block with an oci service, for 127.0.0.1:5000/hostprocess) for the
+// registry on host, the spec version and the public key in the file pub,
+// with OPA's store in dir and slow polling.
+func opaConfig(t *testing.T, dir, host, version, pub string) string {
 	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block string
+	for _, b := range strings.Split(string(readme), "```yaml\n")[1:] {
+		if b, _, _ = strings.Cut(b, "```"); strings.Contains(b, "type: oci") {
+			block = b
+		}
+	}
+	const placeholder = "      -----BEGIN PUBLIC KEY-----\n      (pub.pem)\n      -----END PUBLIC KEY-----\n"
+	if resource := "127.0.0.1:5000/hostprocess/bundle:" + version; !strings.Contains(block, placeholder) || !strings.Contains(block, resource) {
+		t.Fatalf("the README shows no OPA configuration with an oci service, the resource %s and the key placeholder:\n%s", resource, block)
+	}
 	pem, err := os.ReadFile(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := yaml.Marshal(map[string]any{
-		"services": map[string]any{"registry": map[string]any{"url": "http://" + host, "type": "oci"}},
-		"bundles": map[string]any{"hostprocess": map[string]any{
-			"service":  "registry",
-			"resource": resource,
-			"polling":  map[string]any{"min_delay_seconds": 60, "max_delay_seconds": 120},
-			"signing":  map[string]any{"keyid": "policygen"},
-		}},
-		"keys":                  map[string]any{"policygen": map[string]any{"algorithm": "RS256", "key": string(pem)}},
-		"persistence_directory": filepath.Join(dir, "persist"),
-	})
+	block = strings.ReplaceAll(block, "127.0.0.1:5000", host)
+	block = strings.Replace(block, placeholder, "      "+strings.ReplaceAll(strings.TrimSpace(string(pem)), "\n", "\n      ")+"\n", 1)
+	var config map[string]any
+	if err := yaml.Unmarshal([]byte(block), &config); err != nil {
+		t.Fatalf("the README's OPA configuration: %v\n%s", err, block)
+	}
+	config["persistence_directory"] = filepath.Join(dir, "persist")
+	bundles, _ := config["bundles"].(map[string]any)
+	hostprocess, _ := bundles["hostprocess"].(map[string]any)
+	if hostprocess == nil {
+		t.Fatalf("the README's OPA configuration has no bundle hostprocess:\n%s", block)
+	}
+	hostprocess["polling"] = map[string]any{"min_delay_seconds": 60, "max_delay_seconds": 120}
+	b, err := yaml.Marshal(config)
 	if err != nil {
 		t.Fatal(err)
 	}
