@@ -40,7 +40,7 @@ func TestPulledFromRegistry(t *testing.T) {
 	host := ocitest.Start(t)
 	ref := host + "/hostprocess"
 	v := s.Metadata.Version
-	if code, out, stderr := runCLI(t, "publish", "--cases", oneCase(t, 1), "--dist", filepath.Join(dir, "dist"), "--signing-key", key, "--push", ref); code != 0 {
+	if code, out, stderr := runCLI(t, "publish", "--cases", oneCase(t, 1), "--dist", filepath.Join(dir, "dist"), "--signing-key", key, "--push", ref); code != 0 || !strings.Contains(out, "/bundle:"+v+" sha256:") || !strings.Contains(out, " (1 layer; signed)\n") {
 		t.Fatalf("publish --push: exit %d\n%s%s", code, out, stderr)
 	}
 

@@ -84,6 +84,9 @@ func (p *pushFlags) push(e env, dist string) error {
 		if a.Layers == 1 {
 			layers = "layer"
 		}
+		if a.Note != "" {
+			layers += "; " + a.Note
+		}
 		fmt.Fprintf(e.stdout, "pushed %s %s (%d %s)\n", a.Ref, a.Digest, a.Layers, layers)
 	}
 	return err

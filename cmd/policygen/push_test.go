@@ -20,7 +20,7 @@ func TestPushCommand(t *testing.T) {
 	host := ocitest.Start(t)
 	before := snapshot(t, "../../dist")
 	code, out, stderr := runCLI(t, "push", "--dist", "../../dist", "oci://"+host+"/hostprocess")
-	line := regexp.MustCompile(`^pushed ` + regexp.QuoteMeta(host) + `/hostprocess/(bundle|conftest|gatekeeper):` + regexp.QuoteMeta(v) + ` sha256:[0-9a-f]{64} \((\d+) layers?\)$`)
+	line := regexp.MustCompile(`^pushed ` + regexp.QuoteMeta(host) + `/hostprocess/(bundle|conftest|gatekeeper):` + regexp.QuoteMeta(v) + ` sha256:[0-9a-f]{64} \((\d+) layers?(; [^)]+)?\)$`)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 3 {
 		t.Fatalf("push: exit %d\n%s%s", code, out, stderr)
@@ -29,6 +29,9 @@ func TestPushCommand(t *testing.T) {
 		if m := line.FindStringSubmatch(lines[i]); m == nil || m[1] != want {
 			t.Errorf("line %d: %q, want the %s artifact", i+1, lines[i], want)
 		}
+	}
+	if want := " (1 layer; unsigned: publish with --signing-key to sign it)"; !strings.HasSuffix(lines[0], want) {
+		t.Errorf("the bundle of the committed dist/: %q, want it to end %q", lines[0], want)
 	}
 	if !equalTrees(snapshot(t, "../../dist"), before) {
 		t.Error("push changed dist/")
@@ -46,7 +49,7 @@ func TestPushCommand(t *testing.T) {
 	}{
 		{[]string{"push"}, "policygen push: REF is required"},
 		{[]string{"push", host + "/a", host + "/b"}, `policygen push: unexpected argument "` + host + `/b"`},
-		{[]string{"push", host + "/a:v1"}, `policygen push: reference "` + host + `/a:v1" names a tag or digest (v1)` + "\n  fix: drop it"},
+		{[]string{"push", host + "/a:v1"}, `policygen push: reference "` + host + `/a:v1" names a tag or digest` + "\n  fix: drop it"},
 		{[]string{"push", "http://" + host + "/a"}, "has a scheme\n  fix: write HOST[:PORT]/PATH"},
 		{[]string{"push", "--tag", "v1+build", host + "/a"}, `policygen push: tag "v1+build" is not a valid OCI tag`},
 		{[]string{"publish", "--tag", "v1"}, "policygen publish: --tag and --plain-http need --push REF"},

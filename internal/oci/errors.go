@@ -7,13 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
-
-// requestTimeout bounds every request to the registry.
-const requestTimeout = 2 * time.Minute
 
 // RemoteError is a push the registry did not take: unreachable, refused,
 // or answered with an error.

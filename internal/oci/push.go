@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -66,11 +67,13 @@ type Pushed struct {
 	Ref    string // REF/name:tag
 	Digest string // of its manifest
 	Layers int
+	Note   string // what else to know about it, if anything
 }
 
 // artifact is one manifest: its config and layers, read from dist/.
 type artifact struct {
 	name         string
+	note         string // for Pushed.Note
 	artifactType string
 	config       ocispec.Descriptor
 	configBytes  []byte
@@ -121,7 +124,7 @@ func Push(ctx context.Context, dist string, ref Ref, opt Options) ([]Pushed, err
 		if err != nil {
 			return pushed, remoteError(target, ref, opt.PlainHTTP, err)
 		}
-		pushed = append(pushed, Pushed{Ref: target, Digest: desc.Digest.String(), Layers: len(a.layers)})
+		pushed = append(pushed, Pushed{Ref: target, Digest: desc.Digest.String(), Layers: len(a.layers), Note: a.note})
 	}
 	return pushed, nil
 }
@@ -174,13 +177,18 @@ func read(dist string) ([]*artifact, string, error) {
 	if err != nil {
 		return nil, "", &problem.Error{File: bundlePath, Problem: "cannot read the OPA bundle: " + err.Error(), Fix: "run policygen publish first, or name the published directory with --dist"}
 	}
-	version, err := bundleVersion(b)
+	version, signed, err := readBundle(b)
 	if err != nil {
 		return nil, "", &problem.Error{File: bundlePath, Problem: err.Error(), Fix: "republish it with policygen publish"}
 	}
 	empty := []byte("{}")
+	note := "signed"
+	if !signed {
+		note = "unsigned: publish with --signing-key to sign it"
+	}
 	bundle := &artifact{
 		name:        Bundle,
+		note:        note,
 		config:      content.NewDescriptorFromBytes(MediaTypeBundleConfig, empty),
 		configBytes: empty,
 		layers:      []layer{{title: bundleFile, mediaType: MediaTypeBundleLayer, data: b}},
@@ -228,44 +236,50 @@ func read(dist string) ([]*artifact, string, error) {
 	return []*artifact{bundle, conftest, gatekeeper}, version, nil
 }
 
-// bundleVersion is metadata.version of the bundle's .manifest.
-func bundleVersion(b []byte) (string, error) {
+// readBundle returns metadata.version of the bundle's .manifest and
+// whether the bundle holds signatures.
+func readBundle(b []byte) (version string, signed bool, err error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
-		return "", fmt.Errorf("not a gzip file: %v", err)
+		return "", false, fmt.Errorf("not a gzip file: %v", err)
 	}
 	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return "", errors.New("the bundle has no .manifest")
+			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("not a tar.gz bundle: %v", err)
+			return "", false, fmt.Errorf("not a tar.gz bundle: %v", err)
 		}
-		if strings.TrimPrefix(h.Name, "/") != ".manifest" {
-			continue
+		switch strings.TrimPrefix(h.Name, "/") {
+		case ".signatures.json":
+			signed = true
+		case ".manifest":
+			var m struct {
+				Metadata struct {
+					Version string `json:"version"`
+				} `json:"metadata"`
+			}
+			if err := json.NewDecoder(tr).Decode(&m); err != nil {
+				return "", false, fmt.Errorf(".manifest: %v", err)
+			}
+			if m.Metadata.Version == "" {
+				return "", false, errors.New(".manifest has no metadata.version")
+			}
+			version = m.Metadata.Version
 		}
-		var m struct {
-			Metadata struct {
-				Version string `json:"version"`
-			} `json:"metadata"`
-		}
-		if err := json.NewDecoder(tr).Decode(&m); err != nil {
-			return "", fmt.Errorf(".manifest: %v", err)
-		}
-		if m.Metadata.Version == "" {
-			return "", errors.New(".manifest has no metadata.version")
-		}
-		return m.Metadata.Version, nil
 	}
+	if version == "" {
+		return "", false, errors.New("the bundle has no .manifest")
+	}
+	return version, signed, nil
 }
 
 // treeFile is a file of a published directory, named by its slash path
 // relative to it.
 type treeFile struct {
 	name string
-	mode fs.FileMode
 	data []byte
 }
 
@@ -284,7 +298,7 @@ func readTree(dir string) ([]treeFile, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, treeFile{name: filepath.ToSlash(rel), mode: 0o644, data: data})
+		files = append(files, treeFile{name: filepath.ToSlash(rel), data: data})
 		return nil
 	})
 	if err != nil {
@@ -319,7 +333,7 @@ func tarGzip(name string, files []treeFile) ([]byte, string, error) {
 				return nil, "", err
 			}
 		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: full, Mode: int64(f.mode), Size: int64(len(f.data)), Format: tar.FormatPAX}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: full, Mode: 0o644, Size: int64(len(f.data)), Format: tar.FormatPAX}); err != nil {
 			return nil, "", err
 		}
 		if _, err := tw.Write(f.data); err != nil {
@@ -343,7 +357,7 @@ func dockerClient() (remote.Client, error) {
 		return nil, &problem.Error{File: "docker config", Problem: "cannot read the registry credentials: " + err.Error(), Fix: "repair $DOCKER_CONFIG/config.json (default ~/.docker/config.json)"}
 	}
 	c := &auth.Client{
-		Client:     &http.Client{Transport: retry.NewTransport(http.DefaultTransport), Timeout: requestTimeout},
+		Client:     &http.Client{Transport: retry.NewTransport(http.DefaultTransport), Timeout: 2 * time.Minute},
 		Cache:      auth.NewCache(),
 		Credential: credentials.Credential(store),
 	}

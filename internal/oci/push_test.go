@@ -203,8 +203,9 @@ func TestParseRef(t *testing.T) {
 		"127.0.0.1:5000":               "names no repository path",
 		"https://ghcr.io/org/p":        "has a scheme",
 		"127.0.0.1:5000/HostProcess":   "invalid repository",
-		"127.0.0.1:5000/p:v1":          "names a tag or digest (v1)",
-		"127.0.0.1:5000/p@sha256:abcd": "invalid digest",
+		"127.0.0.1:5000/p:v1":          "names a tag or digest",
+		"127.0.0.1:5000/p@sha256:abcd": "names a tag or digest",
+		"127.0.0.1:5000/a b":           "invalid reference",
 	} {
 		if _, err := ParseRef(in); err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), "\n  fix: ") {
 			t.Errorf("ParseRef(%q): %v, want %q and a fix", in, err, msg)

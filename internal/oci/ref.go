@@ -39,12 +39,12 @@ func ParseRef(s string) (Ref, error) {
 	if !ok || host == "" || path == "" {
 		return Ref{}, fmt.Errorf("reference %q names no repository path\n  fix: write HOST[:PORT]/PATH, such as 127.0.0.1:5000/hostprocess", s)
 	}
+	if last := path[strings.LastIndex(path, "/")+1:]; strings.ContainsAny(last, ":@") {
+		return Ref{}, fmt.Errorf("reference %q names a tag or digest\n  fix: drop it; each artifact is tagged with the version (--tag)", s)
+	}
 	r, err := registry.ParseReference(s)
 	if err != nil {
 		return Ref{}, fmt.Errorf("reference %q: %v\n  fix: write HOST[:PORT]/PATH with a lowercase path of letters, digits, '.', '_', '-' and '/'", s, err)
-	}
-	if r.Reference != "" {
-		return Ref{}, fmt.Errorf("reference %q names a tag or digest (%s)\n  fix: drop it; each artifact is tagged with the version (--tag)", s, r.Reference)
 	}
 	return Ref{Registry: r.Registry, Path: r.Repository}, nil
 }
