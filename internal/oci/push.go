@@ -57,9 +57,6 @@ const (
 type Options struct {
 	Tag       string // the tag of every artifact; empty: the version in the bundle's .manifest
 	PlainHTTP bool   // http instead of https
-	// Client sends the requests; nil: credentials from the docker config
-	// ($DOCKER_CONFIG or ~/.docker/config.json), retries on 429 and 5xx.
-	Client remote.Client
 }
 
 // Pushed is one artifact in the registry.
@@ -105,11 +102,9 @@ func Push(ctx context.Context, dist string, ref Ref, opt Options) ([]Pushed, err
 			return nil, &problem.Error{File: filepath.Join(dist, bundleFile), Problem: "the version in .manifest: " + err.Error(), Fix: "name the tag with --tag"}
 		}
 	}
-	client := opt.Client
-	if client == nil {
-		if client, err = dockerClient(); err != nil {
-			return nil, err
-		}
+	client, err := dockerClient()
+	if err != nil {
+		return nil, err
 	}
 	var pushed []Pushed
 	for _, a := range arts {
@@ -349,8 +344,9 @@ func tarGzip(name string, files []treeFile) ([]byte, string, error) {
 	return gz.Bytes(), content.NewDescriptorFromBytes("", raw.Bytes()).Digest.String(), nil
 }
 
-// dockerClient authenticates with the credentials of the docker config, as
-// conftest, gator and oras do.
+// dockerClient authenticates with the credentials of the docker config
+// ($DOCKER_CONFIG/config.json or ~/.docker/config.json), as conftest, gator
+// and oras do, and retries on 408, 429 and 5xx.
 func dockerClient() (remote.Client, error) {
 	store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{})
 	if err != nil {
