@@ -86,46 +86,56 @@ of_rule(rule, action) := {v |
 	some v in judged(c)
 }
 
-judged(c) := {with_constraint(v, c) | some v in violations(c)}
+judged(c) := {with_constraint(v, c) | some v in violations(c.rule, c)}
 
 with_constraint(v, c) := object.union(v, {"details": object.union(object.get(v, "details", {}), {"constraint": c.name})})
 
-violations(c) := vs if {
-	c.rule == "hostprocess-allowed"
+# A rule is evaluated once for the object, reusing the shared lib's results,
+# unless several of its constraints apply here: then once per constraint,
+# with that constraint at data.hostprocess.applied (an evaluation under `with`
+# recomputes everything it reads).
+
+violations("hostprocess-allowed", c) := vs if {
+	constraints.sole(c)
+	vs := k8shostprocessallowed.violation # its parameters: constraints.sole_parameters
+} else := vs if {
 	vs := k8shostprocessallowed.violation with data.hostprocess.applied as c
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-host-network"
-	vs := k8shostprocesshostnetwork.violation # no parameters: nothing to apply, and the shared lib's results are reused
+violations("hostprocess-host-network", _) := vs if {
+	vs := k8shostprocesshostnetwork.violation # no parameters: nothing to apply
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-uniform-containers"
-	vs := k8shostprocessuniformcontainers.violation # no parameters: nothing to apply, and the shared lib's results are reused
+violations("hostprocess-uniform-containers", _) := vs if {
+	vs := k8shostprocessuniformcontainers.violation # no parameters: nothing to apply
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-run-as-user-name"
+violations("hostprocess-run-as-user-name", c) := vs if {
+	constraints.sole(c)
+	vs := k8shostprocessrunasusername.violation # its parameters: constraints.sole_parameters
+} else := vs if {
 	vs := k8shostprocessrunasusername.violation with data.hostprocess.applied as c
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-run-as-non-root"
-	vs := k8shostprocessrunasnonroot.violation # no parameters: nothing to apply, and the shared lib's results are reused
+violations("hostprocess-run-as-non-root", _) := vs if {
+	vs := k8shostprocessrunasnonroot.violation # no parameters: nothing to apply
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-windows-node"
+violations("hostprocess-windows-node", c) := vs if {
+	constraints.sole(c)
+	vs := k8shostprocesswindowsnode.violation # its parameters: constraints.sole_parameters
+} else := vs if {
 	vs := k8shostprocesswindowsnode.violation with data.hostprocess.applied as c
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-volume-mounts"
-	vs := k8shostprocessvolumemounts.violation # no parameters: nothing to apply, and the shared lib's results are reused
+violations("hostprocess-volume-mounts", _) := vs if {
+	vs := k8shostprocessvolumemounts.violation # no parameters: nothing to apply
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-resource-limits"
+violations("hostprocess-resource-limits", c) := vs if {
+	constraints.sole(c)
+	vs := k8shostprocessresourcelimits.violation # its parameters: constraints.sole_parameters
+} else := vs if {
 	vs := k8shostprocessresourcelimits.violation with data.hostprocess.applied as c
 }
+

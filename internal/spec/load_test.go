@@ -133,6 +133,9 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"default missing", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "          default: false\n", "")
 		}, `hostprocess.yaml:%d: parameter "allowSystem" of rule "hostprocess-run-as-user-name": schema has no default`, "default that fits", specFile, "schema:\n          type: boolean"},
+		{"parameter name of two rules", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "- name: requireOSName", "- name: allowSystem")
+		}, `hostprocess.yaml:%d: parameter "allowSystem" of rule "hostprocess-windows-node" is also a parameter of rule "hostprocess-run-as-user-name"`, "names of their own", specFile, "- name: allowSystem\n        description: >-\n          Also require"},
 		{"undeclared bundle", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guards\n")
 		}, `hostprocess.yaml:%d: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it", specFile, "bundle: guards"},

@@ -103,7 +103,7 @@ func (v *validator) validate() {
 	if len(s.Rules) == 0 {
 		v.fail("no rules", "add at least one rule", "rules")
 	}
-	ids, kinds := map[string]int{}, map[string]int{}
+	ids, kinds, params := map[string]int{}, map[string]int{}, map[string]string{}
 	for i, r := range s.Rules {
 		at := func(k string) []any { return []any{"rules", i, k} }
 		if !idPattern.MatchString(r.ID) {
@@ -125,6 +125,13 @@ func (v *validator) validate() {
 			v.fail(fmt.Sprintf("rule %q has no title, description or remedy", r.ID), "say what the rule decides and how to fix a violation; the docs, templates and eval print them", "rules", i)
 		}
 		v.parameters(i, r)
+		for j, p := range r.Parameters {
+			if other, dup := params[p.Name]; dup && other != r.ID {
+				v.fail(fmt.Sprintf("parameter %q of rule %q is also a parameter of rule %q", p.Name, r.ID, other),
+					"give each rule's parameters names of their own: the conftest policy set holds the parameters of every rule in one object", "rules", i, "parameters", j, "name")
+			}
+			params[p.Name] = r.ID
+		}
 	}
 	if len(v.errs) == 0 {
 		v.rego()

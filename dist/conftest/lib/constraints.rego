@@ -43,3 +43,24 @@ selects(c) if {
 listed(c) if count(c.namespaces) > 0
 
 excluded(c) if namespace in c.excludedNamespaces
+
+# Whether c is the only applied constraint of its rule: the rule is then
+# judged once, with sole_parameters, beside the other rules.
+sole(c) if c.rule in judged_once
+
+judged_once contains rule if {
+	some c in applied
+	rule := c.rule
+	count([d | some d in applied; d.rule == rule]) == 1
+}
+
+# The parameters of the rules that one applied constraint each judges, in
+# one object: no two rules share a parameter name (the spec checks it), and
+# each constraint gives only its own rule's names here.
+sole_parameters := {name: value |
+	some c in applied
+	sole(c)
+	is_object(c.parameters)
+	some name, value in c.parameters
+	name in object.keys(data.lib.hostprocess.defaults.parameters[c.rule])
+}

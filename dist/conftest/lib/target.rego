@@ -1,8 +1,11 @@
 # conftest adapter: the document is the input; the parameters are those of
-# the constraint being applied, which the entry module (main.rego) sets at
-# data.hostprocess.applied around the evaluation of that constraint's rule
-# alone, for each constraint that selects the input.
+# the constraints that select the input: of the one constraint being
+# applied, which the entry module (main.rego) sets at
+# data.hostprocess.applied around its rule's evaluation when several
+# constraints of that rule apply, else of every rule's only constraint.
 package lib.hostprocess.target
+
+import data.lib.hostprocess.constraints
 
 document := input
 
@@ -12,3 +15,5 @@ reviewed := input
 default parameters := {}
 
 parameters := data.hostprocess.applied.parameters
+
+parameters := constraints.sole_parameters if not data.hostprocess.applied

@@ -145,10 +145,13 @@ reviewed_spec := object.get(target.reviewed, pod_spec_paths[target.reviewed.kind
 # spec's path). An object that is not a list is decided first, with a few
 # indexed lookups and no record: a pod spec that is not HostProcess ends
 # here, and so does every rule. A list is walked only when the object under
-# review is one.
-hostprocess_pods contains reviewed_pod if reviewed_spec.securityContext.windowsOptions.hostProcess == true
+# review is one. The record of the object under review is written in the
+# rule heads (a rule of its own would cost every template an evaluation).
+hostprocess_pods contains {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec} if {
+	reviewed_spec.securityContext.windowsOptions.hostProcess == true
+}
 
-hostprocess_pods contains reviewed_pod if {
+hostprocess_pods contains {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec} if {
 	list := ["containers", "initContainers", "ephemeralContainers"][_]
 	reviewed_spec[list][_].securityContext.windowsOptions.hostProcess == true
 	is_array(reviewed_spec[list])
@@ -163,9 +166,6 @@ hostprocess_pods contains pod if {
 	hostprocess_spec(spec)
 	pod := {"list_path": obj.path, "prefix": obj.prefix, "kind": obj.kind, "object": obj.object, "spec": spec}
 }
-
-# The record of the object under review, when it is judged.
-reviewed_pod := {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec}
 
 # A HostProcess pod spec: pod-level hostProcess: true, or an entry of a
 # container list that sets hostProcess: true itself.

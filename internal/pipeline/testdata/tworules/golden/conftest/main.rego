@@ -56,16 +56,23 @@ of_rule(rule, action) := {v |
 	some v in judged(c)
 }
 
-judged(c) := {with_constraint(v, c) | some v in violations(c)}
+judged(c) := {with_constraint(v, c) | some v in violations(c.rule, c)}
 
 with_constraint(v, c) := object.union(v, {"details": object.union(object.get(v, "details", {}), {"constraint": c.name})})
 
-violations(c) := vs if {
-	c.rule == "hostprocess-allowed"
+# A rule is evaluated once for the object, reusing the shared lib's results,
+# unless several of its constraints apply here: then once per constraint,
+# with that constraint at data.hostprocess.applied (an evaluation under `with`
+# recomputes everything it reads).
+
+violations("hostprocess-allowed", c) := vs if {
+	constraints.sole(c)
+	vs := k8shostprocessallowed.violation # its parameters: constraints.sole_parameters
+} else := vs if {
 	vs := k8shostprocessallowed.violation with data.hostprocess.applied as c
 }
 
-violations(c) := vs if {
-	c.rule == "hostprocess-host-network"
-	vs := k8shostprocesshostnetwork.violation # no parameters: nothing to apply, and the shared lib's results are reused
+violations("hostprocess-host-network", _) := vs if {
+	vs := k8shostprocesshostnetwork.violation # no parameters: nothing to apply
 }
+
