@@ -4,9 +4,10 @@ package policies
 
 import "embed"
 
-// FS is the default spec tree: hostprocess.yaml, constraints.yaml, rego/ and cel/.
+// FS is the default spec tree: hostprocess.yaml, constraints.yaml, the
+// release lock and changelog, rego/ and cel/.
 //
-//go:embed hostprocess.yaml constraints.yaml rego cel
+//go:embed hostprocess.yaml constraints.yaml versions.lock CHANGELOG.md rego cel
 var FS embed.FS
 
 // SpecFile is the name of the spec inside FS.

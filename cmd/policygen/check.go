@@ -19,8 +19,14 @@ var checkCmd = func() *command {
 		summary: "fail when dist/ is not what the spec renders to",
 		help: `Render every artifact in memory and compare it with --dist, listing each
 file that is missing, changed or not rendered. It runs no case: rendering
-does not depend on test results.`,
-		failed: "dist/ differs from what the spec renders to",
+does not depend on test results. Then compare every template with the
+spec's lock file (release.lock): a template whose content changed while its
+version did not, or whose version is not locked yet, fails, naming the
+template, its version and the fix (bump the version, add its changelog
+entry, run policygen lock). With --constraints the templates are not the
+released ones (their METADATA carries the constraints' severities), and
+the lock is not compared.`,
+		failed: "dist/ differs from what the spec renders to, or a template's version does not match the lock",
 		flags: func(fl *pflag.FlagSet) func([]string) error {
 			inputFlags(fl, &in, true)
 			fl.StringVar(&dist, "dist", "dist", "the published directory to compare")
@@ -45,6 +51,16 @@ does not depend on test results.`,
 				return &publish.Stale{Dir: dist, Diffs: diffs}
 			}
 			fmt.Fprintf(e.stdout, "%s is up to date (%d files)\n", dist, len(a))
+			switch {
+			case s.Lock == nil:
+			case in.Constraints != "":
+				fmt.Fprintln(e.stdout, "template versions not compared with the lock: --constraints renders other templates than the released ones")
+			default:
+				if err := pipeline.Versions(in, s, a); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%d template versions match %s\n", len(s.Rules), s.Lock.File)
+			}
 			return nil
 		},
 	}

@@ -16,11 +16,12 @@ import (
 
 	"github.com/policygen/policygen/internal/pipeline"
 	"github.com/policygen/policygen/internal/publish"
+	"github.com/policygen/policygen/internal/release"
 )
 
 // Exit codes of every command.
 const (
-	exitFailed  = 1 // cases failed, manifests violate, dist/ is stale, a signature is invalid
+	exitFailed  = 1 // cases failed, manifests violate, dist/ is stale, a template changed without a version bump, a signature is invalid
 	exitInvalid = 2 // bad flags or input: nothing was done, or what could not be read is named
 )
 
@@ -32,7 +33,7 @@ const exitCodes = `Exit codes:
 `
 
 // commands, in the order policygen --help lists them.
-var commands = []*command{buildCmd, testCmd, publishCmd, pushCmd, checkCmd, evalCmd, verifyCmd, versionCmd}
+var commands = []*command{buildCmd, testCmd, publishCmd, pushCmd, checkCmd, lockCmd, evalCmd, verifyCmd, versionCmd}
 
 func main() {
 	os.Exit(run(env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, terminal: term.IsTerminal(int(os.Stderr.Fd()))}, os.Args[1:]))
@@ -88,7 +89,11 @@ func report(name string, err error, stderr io.Writer) int {
 	var violated *violations
 	var unread *unreadable
 	var refused *publish.Refused
+	var unreleased *release.Unreleased
 	switch {
+	case errors.As(err, &unreleased):
+		fmt.Fprintf(stderr, "policygen %s: a template's version does not match the lock\n%v\n", name, err)
+		return exitFailed
 	case errors.As(err, &refused):
 		fmt.Fprintln(stderr, err)
 		return exitInvalid

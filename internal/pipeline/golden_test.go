@@ -38,7 +38,7 @@ func loadFixture(t *testing.T) (*spec.Spec, []cases.Case) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"hostprocess.yaml", "constraints.yaml"} {
+	for _, f := range []string{"hostprocess.yaml", "constraints.yaml", "changelog.md"} {
 		b, err := os.ReadFile(filepath.Join(fixture, f))
 		if err != nil {
 			t.Fatal(err)

@@ -20,7 +20,9 @@ import (
 	"github.com/policygen/policygen/internal/bundle"
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/docs"
+	"github.com/policygen/policygen/internal/listing"
 	"github.com/policygen/policygen/internal/publish"
+	"github.com/policygen/policygen/internal/release"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 	bundletarget "github.com/policygen/policygen/internal/target/bundle"
@@ -58,6 +60,12 @@ func LoadSpec(in Inputs) (*spec.Spec, error) {
 	if err != nil {
 		return nil, located(err, dir)
 	}
+	if s.Lock != nil {
+		s.Lock.File = filepath.Join(dir, s.Lock.File)
+	}
+	if s.Changelog != nil {
+		s.Changelog.File = filepath.Join(dir, s.Changelog.File)
+	}
 	if in.Constraints != "" {
 		cs, err := spec.LoadConstraints(os.DirFS(filepath.Dir(in.Constraints)), filepath.Base(in.Constraints), s)
 		if err != nil {
@@ -66,6 +74,29 @@ func LoadSpec(in Inputs) (*spec.Spec, error) {
 		s.UseConstraints(cs)
 	}
 	return s, nil
+}
+
+// Versions checks the templates in a against the spec's lock file (see
+// package release); problems name the spec's file and the rule's version
+// line as LoadSpec names them.
+func Versions(in Inputs, s *spec.Spec, a render.Artifacts) error {
+	return Locate(in, release.Verify(s, a))
+}
+
+// Locate makes the files of problems found after loading (named relative
+// to the spec) the paths LoadSpec names them by.
+func Locate(in Inputs, err error) error {
+	if err == nil {
+		return nil
+	}
+	dir := "policies"
+	if in.Spec != "" {
+		dir = in.Spec
+		if st, statErr := os.Stat(in.Spec); statErr == nil && !st.IsDir() {
+			dir = filepath.Dir(in.Spec)
+		}
+	}
+	return located(err, dir)
 }
 
 // Load reads the spec and the cases.
@@ -98,6 +129,9 @@ func Render(s *spec.Spec, all []cases.Case, sign Signing) (render.Artifacts, err
 		if err := signBundle(sign, a); err != nil {
 			return nil, err
 		}
+	}
+	if err := listing.Render(s, a); err != nil {
+		return nil, err
 	}
 	pages, err := docs.Render(s, all, a)
 	if err != nil {

@@ -23,6 +23,28 @@ func MarshalSuite(headerText string, obj any) ([]byte, error) {
 	return encodeYAML(headerText, obj, literalBlocks, keysFirst("name", "template", "constraint", "object"))
 }
 
+// MarshalOrdered is YAML of a Go struct in its fields' order (yaml tags),
+// multi-line strings as literal blocks: for files a person reads top down,
+// such as package metadata.
+func MarshalOrdered(headerText string, obj any) ([]byte, error) {
+	var doc yaml3.Node
+	if err := doc.Encode(obj); err != nil {
+		return nil, err
+	}
+	literalBlocks(&doc)
+	var buf bytes.Buffer
+	buf.WriteString(headerText)
+	enc := yaml3.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 func encodeYAML(headerText string, obj any, edits ...func(*yaml3.Node)) ([]byte, error) {
 	plain, err := yaml.Marshal(obj)
 	if err != nil {

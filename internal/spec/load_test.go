@@ -90,7 +90,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		}, `hostprocess.yaml:%d: rule id "hostprocess-allowed" is used twice (also rules[0])`, "distinct id", specFile, "id: hostprocess-allowed\n    kind: K8sHostProcessHostNetwork"},
 		{"duplicate kind", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork", "kind: K8sHostProcessAllowed")
-		}, `hostprocess.yaml:%d: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind", specFile, "K8sHostProcessAllowed\n    bundle: hardening"},
+		}, `hostprocess.yaml:%d: rule kind "K8sHostProcessAllowed" is used twice (also rules[0]); template names are the kind in lower case`, "distinct kind", specFile, "K8sHostProcessAllowed\n    version: 1.0.0\n    bundle: hardening"},
 		{"missing rego file", func(t *testing.T, m fstest.MapFS) {
 			delete(m, "rego/rules/hostprocess-volume-mounts.rego")
 		}, `hostprocess.yaml:%d: Rego file "rego/rules/hostprocess-volume-mounts.rego" cannot be read: open rego/rules/hostprocess-volume-mounts.rego: file does not exist`, "create the file", specFile, "rego: rego/rules/hostprocess-volume-mounts.rego"},
@@ -139,6 +139,27 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"undeclared bundle", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "    bundle: guard\n", "    bundle: guards\n")
 		}, `hostprocess.yaml:%d: rule "hostprocess-allowed" names bundle "guards", which is not declared`, "declare it", specFile, "bundle: guards"},
+		{"template version not semver", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork\n    version: 1.0.0", "kind: K8sHostProcessHostNetwork\n    version: 1.0")
+		}, `hostprocess.yaml:%d: rule "hostprocess-host-network": version "1.0" is not a semantic version: No Major.Minor.Patch elements found`, "MAJOR.MINOR.PATCH", specFile, "version: 1.0\n"},
+		{"template version with a leading v", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "kind: K8sHostProcessAllowed\n    version: 1.0.0", "kind: K8sHostProcessAllowed\n    version: v1.0.0")
+		}, `hostprocess.yaml:%d: rule "hostprocess-allowed": version "v1.0.0" is not a semantic version: Invalid character(s) found in major number "v1"`, "MAJOR.MINOR.PATCH", specFile, "version: v1.0.0"},
+		{"template version without a changelog entry", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, specFile, "kind: K8sHostProcessHostNetwork\n    version: 1.0.0", "kind: K8sHostProcessHostNetwork\n    version: 1.0.1")
+		}, `hostprocess.yaml:%d: the changelog has no entry for template k8shostprocesshostnetwork 1.0.1 (rule hostprocess-host-network)`, `add "### 1.0.1 (YYYY-MM-DD)" and what changed under "## k8shostprocesshostnetwork" in CHANGELOG.md`, specFile, "version: 1.0.1"},
+		{"changelog version not semver", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "CHANGELOG.md", "## k8shostprocesshostnetwork\n\n### 1.0.0 (2026-12-07)", "## k8shostprocesshostnetwork\n\n### 1.0.0.1 (2026-12-07)")
+		}, `CHANGELOG.md:%d: version "1.0.0.1" of k8shostprocesshostnetwork is not a semantic version: Invalid character(s) found in patch number "0.1"`, "MAJOR.MINOR.PATCH", "CHANGELOG.md", "### 1.0.0.1"},
+		{"changelog section of no template", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "CHANGELOG.md", "## k8shostprocesshostnetwork\n", "## k8shostprocesshostnetworks\n")
+		}, `CHANGELOG.md:%d: section "k8shostprocesshostnetworks" is neither the policy set nor a template of the spec`, "a rule's kind in lower case", "CHANGELOG.md", "## k8shostprocesshostnetworks"},
+		{"changelog entry without text", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "CHANGELOG.md", "- First release of hostprocess-host-network: HostProcess pods use the host network.\n", "")
+		}, `CHANGELOG.md:%d: version 1.0.0 of k8shostprocesshostnetwork says nothing`, "what changed", "CHANGELOG.md", "### 1.0.0 (2026-12-07)\n\n\n## k8shostprocessuniformcontainers"},
+		{"lock file missing", func(t *testing.T, m fstest.MapFS) {
+			delete(m, "versions.lock")
+		}, `hostprocess.yaml:%d: lock file "versions.lock" cannot be read: open versions.lock: file does not exist`, "policygen lock", specFile, "lock: versions.lock"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

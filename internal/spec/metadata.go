@@ -14,7 +14,8 @@ import (
 // rendered from the spec, which `opa inspect -a`, `conftest doc` and
 // Regal read:
 //
-//	title, description, and custom: id, kind, bundle, severity, remedy
+//	title, description, and custom: id, kind, version (the template's),
+//	bundle, severity, remedy
 //	and parameters (name, description, default).
 //
 // severity is Severity's. The block is separated by a blank line from
@@ -33,6 +34,7 @@ func (s *Spec) RuleModule(r Rule) (string, error) {
 	type custom struct {
 		ID         string  `yaml:"id"`
 		Kind       string  `yaml:"kind"`
+		Version    string  `yaml:"version"`
 		Bundle     string  `yaml:"bundle"`
 		Severity   string  `yaml:"severity"`
 		Remedy     string  `yaml:"remedy"`
@@ -43,7 +45,7 @@ func (s *Spec) RuleModule(r Rule) (string, error) {
 		Description string `yaml:"description"`
 		Custom      custom `yaml:"custom"`
 	}{r.Title, strings.TrimSpace(r.Description), custom{
-		ID: r.ID, Kind: r.Kind, Bundle: r.Bundle, Severity: s.Severity(r), Remedy: strings.TrimSpace(r.Remedy),
+		ID: r.ID, Kind: r.Kind, Version: r.Version, Bundle: r.Bundle, Severity: s.Severity(r), Remedy: strings.TrimSpace(r.Remedy),
 	}}
 	for _, p := range r.Parameters {
 		meta.Custom.Parameters = append(meta.Custom.Parameters, param{p.Name, strings.TrimSpace(p.Description), p.Schema["default"]})

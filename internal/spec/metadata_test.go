@@ -12,7 +12,7 @@ import (
 )
 
 // Every rule module carries a package METADATA block that OPA parses into
-// exactly the spec's title, description, id, kind, bundle, severity, remedy
+// exactly the spec's title, description, id, kind, version, bundle, severity, remedy
 // and parameters; the source below it is unchanged.
 func TestRuleModuleMetadata(t *testing.T) {
 	s, err := spec.Load(policies.FS, policies.SpecFile)
@@ -39,7 +39,7 @@ func TestRuleModuleMetadata(t *testing.T) {
 		for _, p := range r.Parameters {
 			params = append(params, map[string]any{"name": p.Name, "description": strings.TrimSpace(p.Description), "default": p.Schema["default"]})
 		}
-		want := map[string]any{"id": r.ID, "kind": r.Kind, "bundle": r.Bundle, "severity": "error", "remedy": strings.TrimSpace(r.Remedy)}
+		want := map[string]any{"id": r.ID, "kind": r.Kind, "version": r.Version, "bundle": r.Bundle, "severity": "error", "remedy": strings.TrimSpace(r.Remedy)}
 		if params != nil {
 			want["parameters"] = params
 		}

@@ -31,6 +31,7 @@ type Spec struct {
 	ConstraintsFile string            `yaml:"constraints"` // the constraints file, relative to the spec
 	Bundles         []Bundle          `yaml:"bundles"`     // installable sets of rules; "all" is implied
 	Rules           []Rule            `yaml:"rules"`       // the rules, in publishing order
+	Release         Release           `yaml:"release"`     // optional: the released template versions, the changelog, where the releases live
 
 	// Filled by Load, not read from YAML.
 	File        string                `yaml:"-"` // the spec's path, for messages
@@ -40,6 +41,8 @@ type Spec struct {
 	celRaw      []string              // the CEL files' texts, for the hash
 	Hash        string                `yaml:"-"` // sha256 of the spec, every Rego source and the constraints
 	Constraints *ConstraintSet        `yaml:"-"` // the constraints file, or the one given instead
+	Lock        *Lock                 `yaml:"-"` // the release lock file, when Release names one
+	Changelog   *Changelog            `yaml:"-"` // the changelog, when Release names one
 	raw         []byte                // the spec's text, for the hash
 	root        *yaml.Node            // the parsed spec, for the lines of later problems
 }
@@ -85,6 +88,7 @@ type Bundle struct {
 type Rule struct {
 	ID          string      `yaml:"id"`          // kebab-case, used in file names and violations
 	Kind        string      `yaml:"kind"`        // Gatekeeper CRD kind; the template name is its lower case
+	Version     string      `yaml:"version"`     // the template's own semantic version; bump it whenever its rendered template changes
 	Bundle      string      `yaml:"bundle"`      // the Bundle it belongs to
 	Title       string      `yaml:"title"`       // one line
 	Description string      `yaml:"description"` // the exact decision, for humans

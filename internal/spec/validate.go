@@ -22,10 +22,9 @@ import (
 )
 
 var (
-	idPattern      = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	kindPattern    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
-	paramPattern   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
-	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+	idPattern    = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	kindPattern  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	paramPattern = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 )
 
 type validator struct {
@@ -84,8 +83,8 @@ func (v *validator) validate() {
 	if !idPattern.MatchString(s.Metadata.Name) {
 		v.fail(fmt.Sprintf("metadata.name %q is not a lower-case name", s.Metadata.Name), "use letters, digits and dashes, e.g. hostprocess", "metadata", "name")
 	}
-	if !versionPattern.MatchString(s.Metadata.Version) {
-		v.fail(fmt.Sprintf("metadata.version %q is not a semantic version", s.Metadata.Version), "write MAJOR.MINOR.PATCH, e.g. 1.0.0", "metadata", "version")
+	if _, err := ParseVersion(s.Metadata.Version); err != nil {
+		v.fail(fmt.Sprintf("metadata.version %q is not a semantic version: %v", s.Metadata.Version, err), "write MAJOR.MINOR.PATCH, e.g. 1.0.0", "metadata", "version")
 	}
 	if len(s.Match) == 0 {
 		v.fail("match is empty", "list the kinds the sample constraints match", "match")
@@ -118,6 +117,10 @@ func (v *validator) validate() {
 			v.fail(fmt.Sprintf("rule kind %q is used twice (also rules[%d]); template names are the kind in lower case", r.Kind, j), "give each rule a distinct kind", at("kind")...)
 		}
 		kinds[strings.ToLower(r.Kind)] = i
+		if _, err := ParseVersion(r.Version); err != nil {
+			v.fail(fmt.Sprintf("rule %q: version %q is not a semantic version: %v", r.ID, r.Version, err),
+				"write the template's own version as MAJOR.MINOR.PATCH, e.g. version: 1.0.0", at("version")...)
+		}
 		if !bundles[r.Bundle] {
 			v.fail(fmt.Sprintf("rule %q names bundle %q, which is not declared", r.ID, r.Bundle), "declare it under bundles, or use one that is", at("bundle")...)
 		}
@@ -135,6 +138,9 @@ func (v *validator) validate() {
 	}
 	if len(v.errs) == 0 {
 		v.rego()
+	}
+	if len(v.errs) == 0 {
+		v.readRelease()
 	}
 }
 

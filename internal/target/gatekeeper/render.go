@@ -73,7 +73,7 @@ func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error)
 		if err != nil {
 			return nil, err
 		}
-		tmpl, err := render.MarshalYAML(render.Header(s, "#"), obj)
+		tmpl, err := render.MarshalYAML(render.TemplateHeader(s, r), obj)
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
@@ -268,9 +268,10 @@ func object(typed any) (map[string]any, error) {
 	return m, nil
 }
 
-// annotations describe the template. Its code digest identifies exactly
-// the Rego it runs (the rule and its libs), so that it changes only when
-// that code does.
+// annotations describe the template: its own version (not the policy
+// set's, which would change every template at each release), and a code
+// digest that identifies exactly the Rego it runs (the rule and its libs),
+// so that it changes only when that code does.
 func annotations(s *spec.Spec, r spec.Rule, rego string, libs []string) map[string]string {
 	code := sha256.New()
 	code.Write([]byte(rego))
@@ -280,11 +281,11 @@ func annotations(s *spec.Spec, r spec.Rule, rego string, libs []string) map[stri
 	}
 	return map[string]string{
 		"metadata.gatekeeper.sh/title":   r.Title,
-		"metadata.gatekeeper.sh/version": s.Metadata.Version,
+		"metadata.gatekeeper.sh/version": r.Version,
 		"description":                    r.Description,
 		"policygen.dev/rule":             r.ID,
 		"policygen.dev/bundle":           r.Bundle,
-		"policygen.dev/spec":             s.Metadata.Name + " " + s.Metadata.Version,
+		"policygen.dev/spec":             s.Metadata.Name,
 		codeDigest:                       hex.EncodeToString(code.Sum(nil)),
 	}
 }
