@@ -68,7 +68,9 @@ policytest: tools
 # same verdict under the default constraints, gator the recorded ones;
 # a signed dist/ pushed to a registry on 127.0.0.1 is pulled by conftest,
 # OPA (an OCI bundle service with the verification key) and gator --image,
-# each finding one violation of each rule in the bad DaemonSet.
+# each finding one violation of each rule in the bad DaemonSet;
+# gator's policy commands (update, search, a dry-run install of every
+# bundle) over dist/catalog.yaml, as a file and over HTTP on 127.0.0.1.
 dist-tools: tools
 	POLICYGEN_TOOLS=$(TOOLS) POLICYGEN_CONFTEST=$(CONFTEST) POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) \
 		$(GO) test -count=1 -timeout 10m -tags tools -run 'Conftest|WithOPA|Kustomize|Gator|Registry' ./cmd/policygen
