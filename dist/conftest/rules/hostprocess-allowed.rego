@@ -8,6 +8,7 @@
 # custom:
 #   id: hostprocess-allowed
 #   kind: K8sHostProcessAllowed
+#   version: 1.0.0
 #   bundle: guard
 #   severity: error
 #   remedy: 'Remove hostProcess: true, run the pod in a namespace the constraint does not match, or add its images to allowedImages.'

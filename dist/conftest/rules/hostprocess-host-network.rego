@@ -7,6 +7,7 @@
 # custom:
 #   id: hostprocess-host-network
 #   kind: K8sHostProcessHostNetwork
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Set spec.hostNetwork: true on the pod template.'

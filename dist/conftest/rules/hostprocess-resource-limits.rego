@@ -10,6 +10,7 @@
 # custom:
 #   id: hostprocess-resource-limits
 #   kind: K8sHostProcessResourceLimits
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Set resources.limits for every listed resource on each HostProcess container and init container, to a quantity greater than zero (memory: at least 1Mi).'

@@ -8,6 +8,7 @@
 # custom:
 #   id: hostprocess-run-as-non-root
 #   kind: K8sHostProcessRunAsNonRoot
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Remove runAsNonRoot: true (or set it to false); choose the account with runAsUserName.'

@@ -18,6 +18,7 @@
 # custom:
 #   id: hostprocess-run-as-user-name
 #   kind: K8sHostProcessRunAsUserName
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Run as an ephemeral user in an allowed local group (runAsUserName: the group''s name, listed in allowedLocalGroups), or as "NT AUTHORITY\LOCAL SERVICE" or "NT AUTHORITY\NETWORK SERVICE" (domain in capitals, one space or none between the words); set it once on the pod (spec.securityContext.windowsOptions.runAsUserName); remove the microsoft.com/hostprocess-inherit-user annotation; give SYSTEM only to the images that need it, with systemImages.'

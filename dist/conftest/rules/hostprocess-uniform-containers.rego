@@ -9,6 +9,7 @@
 # custom:
 #   id: hostprocess-uniform-containers
 #   kind: K8sHostProcessUniformContainers
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Set securityContext.windowsOptions.hostProcess: true on the pod (spec.securityContext) so every container inherits it, and remove every hostProcess: false, on the pod and on the containers.'

@@ -8,6 +8,7 @@
 # custom:
 #   id: hostprocess-volume-mounts
 #   kind: K8sHostProcessVolumeMounts
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: Remove the hostPath volume; the container reaches the pipe or socket through its host path.

@@ -8,6 +8,7 @@
 # custom:
 #   id: hostprocess-windows-node
 #   kind: K8sHostProcessWindowsNode
+#   version: 1.0.0
 #   bundle: hardening
 #   severity: error
 #   remedy: 'Set nodeSelector kubernetes.io/os: windows on the pod template (also when a RuntimeClass selects Windows nodes), set spec.os.name: windows, and remove any other OS.'
