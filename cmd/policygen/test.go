@@ -20,7 +20,8 @@ var testCmd = func() *command {
 		help: `Render the artifacts in memory and judge every case in every engine over
 them: Gatekeeper's constraint framework, embedded OPA over the templates,
 the conftest policies and the OPA bundle, and with --tools the real
-conftest and gator. Each engine must give exactly the violations the case
+conftest and gator (gator also with --enable-k8s-native-validation over the
+templates with CEL). Each engine must give exactly the violations the case
 expects; a summary line per engine and "N passed, M failed" close the report.`,
 		failed: "a case failed in an engine, or coverage is short",
 		flags: func(fl *pflag.FlagSet) func([]string) error {

@@ -59,7 +59,7 @@ func NewEngineOver(s *spec.Spec, dist render.Artifacts, name, root string, opts 
 	}
 	g := &Engine{name: name, client: client, rules: map[string]spec.Rule{}, kinds: map[string]string{}, added: map[string]string{}}
 	for _, r := range s.Rules {
-		p := treePath(root, TemplatePath(r))
+		p := TreePath(root, TemplatePath(r))
 		var u unstructured.Unstructured
 		if err := yaml.Unmarshal(dist[p], &u.Object); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)

@@ -21,11 +21,24 @@ import (
 // per rule carrying the parameters, and the objects: one run per parameter
 // set over every object judged under it.
 type GatorCLI struct {
-	bin, dist, work string
-	spec            *spec.Spec
+	name, bin, dist, root, work string
+	flags                       []string // given to gator test before the files
+	spec                        *spec.Spec
+	kinds                       map[string]string // constraint kind → rule id
 }
 
-func (g *GatorCLI) Name() string { return "gator-cli" }
+// NewGatorCLI is the engine name running the gator binary bin, with flags,
+// over the templates of the tree below root in the published tree dist;
+// work is a scratch directory.
+func NewGatorCLI(s *spec.Spec, name, bin, dist, root, work string, flags ...string) *GatorCLI {
+	kinds := map[string]string{}
+	for _, r := range s.Rules {
+		kinds[r.Kind] = r.ID
+	}
+	return &GatorCLI{name: name, bin: bin, dist: dist, root: root, work: work, flags: flags, spec: s, kinds: kinds}
+}
+
+func (g *GatorCLI) Name() string { return g.name }
 
 func (g *GatorCLI) Admission() bool { return false }
 
@@ -46,9 +59,9 @@ func (g *GatorCLI) judge(ctx context.Context, params map[string]map[string]any, 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	args := []string{"test", "-o", "json"}
+	args := append([]string{"test", "-o", "json"}, g.flags...)
 	for _, r := range g.spec.Rules {
-		args = append(args, "-f", filepath.Join(g.dist, filepath.FromSlash(TemplatePath(r))))
+		args = append(args, "-f", filepath.Join(g.dist, filepath.FromSlash(TreePath(g.root, TemplatePath(r)))))
 		c := Constraint{Name: constraintName}
 		if p, ok := params[r.ID]; ok {
 			c.Parameters = p
@@ -79,6 +92,9 @@ func (g *GatorCLI) judge(ctx context.Context, params map[string]map[string]any, 
 	var results []struct {
 		enginekit.ToolResult
 		ViolatingObject json.RawMessage `json:"violatingObject"`
+		Constraint      struct {
+			Kind string `json:"kind"`
+		} `json:"constraint"`
 	}
 	if len(bytes.TrimSpace(out)) > 0 {
 		if err := json.Unmarshal(out, &results); err != nil {
@@ -99,8 +115,12 @@ func (g *GatorCLI) judge(ctx context.Context, params map[string]map[string]any, 
 		if !ok {
 			return nil, fmt.Errorf("gator reported a violation of an object it was not given: %s", key)
 		}
+		v := r.Violation()
+		if v.Rule == "" {
+			v.Rule = g.kinds[r.Constraint.Kind] // a CEL validation's result has no details
+		}
 		for _, k := range ks {
-			got[k] = append(got[k], r.Violation())
+			got[k] = append(got[k], v)
 		}
 	}
 	return got, nil

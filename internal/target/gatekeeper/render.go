@@ -77,7 +77,7 @@ func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error)
 		if err != nil {
 			return nil, fmt.Errorf("rendering template of %s: %w", r.ID, err)
 		}
-		out[treePath(root, TemplatePath(r))] = tmpl
+		out[TreePath(root, TemplatePath(r))] = tmpl
 		resources := []string{"template.yaml"}
 		for _, sc := range s.ConstraintsOf(r.ID) {
 			obj, err := constraintObject(s, sc)
@@ -88,7 +88,7 @@ func RenderTree(s *spec.Spec, root string, extra Code) (render.Artifacts, error)
 			if err != nil {
 				return nil, fmt.Errorf("rendering constraint %s of %s: %w", sc.Name, r.ID, err)
 			}
-			out[treePath(root, ConstraintPath(sc))] = c
+			out[TreePath(root, ConstraintPath(sc))] = c
 			resources = append(resources, path.Base(ConstraintPath(sc)))
 		}
 		k, err := render.MarshalYAML(render.Header(s, "#"), render.Kustomization(r.ID, resources))
@@ -176,8 +176,8 @@ func toAnyMaps(ms []map[string]any) []any {
 	return out
 }
 
-// treePath moves a path of dist/gatekeeper below root.
-func treePath(root, p string) string {
+// TreePath moves a path of dist/gatekeeper below root.
+func TreePath(root, p string) string {
 	return path.Join(root, strings.TrimPrefix(p, "gatekeeper/"))
 }
 

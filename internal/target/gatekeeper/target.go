@@ -43,5 +43,5 @@ func (Target) Engines(s *spec.Spec, a render.Artifacts) ([]harness.Engine, error
 }
 
 func (Target) Tools(s *spec.Spec, bin, dist, work string) []harness.Engine {
-	return []harness.Engine{&GatorCLI{bin: filepath.Join(bin, "gator"), dist: dist, work: work, spec: s}}
+	return []harness.Engine{NewGatorCLI(s, "gator-cli", filepath.Join(bin, "gator"), dist, "gatekeeper", work)}
 }

@@ -12,6 +12,7 @@ package gatekeepercel
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	templatesv1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
@@ -76,10 +77,18 @@ func (Target) Engines(s *spec.Spec, a render.Artifacts) ([]harness.Engine, error
 	if err != nil {
 		return nil, err
 	}
-	return []harness.Engine{&Engine{e}}, nil
+	generated, err := NewGeneratedVAP(s, a)
+	if err != nil {
+		return nil, err
+	}
+	return []harness.Engine{&Engine{e}, generated}, nil
 }
 
-func (Target) Tools(*spec.Spec, string, string, string) []harness.Engine { return nil }
+// Tools is the real gator with K8sNativeValidation enabled over the
+// templates of the published tree.
+func (Target) Tools(s *spec.Spec, bin, dist, work string) []harness.Engine {
+	return []harness.Engine{&GatorCLI{gatekeeper.NewGatorCLI(s, "gator-cli-cel", filepath.Join(bin, "gator"), dist, Root, work, "--enable-k8s-native-validation")}}
+}
 
 // Engine is Gatekeeper's CEL driver over the templates, judged by the CEL
 // contract.
@@ -96,12 +105,18 @@ func (e *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 	if err != nil {
 		return nil, err
 	}
+	return vs, evaluationFailed(vs)
+}
+
+// evaluationFailed is an error when a violation's message says that a CEL
+// evaluation failed: never a violation.
+func evaluationFailed(vs []violation.Violation) error {
 	for _, v := range vs {
 		if celenv.EvaluationFailed(v.Message) {
-			return nil, fmt.Errorf("rule %s: CEL evaluation failed: %s", v.Rule, v.Message)
+			return fmt.Errorf("rule %s: CEL evaluation failed: %s", v.Rule, v.Message)
 		}
 	}
-	return vs, nil
+	return nil
 }
 
 // NotAdmitted is why a CEL engine declines a List: the API server never
@@ -120,7 +135,10 @@ const NoKind = "an object or old object without a string kind (the API server al
 
 // Declines a List, a DELETE of nothing, an object without a kind, and a
 // name that only Unicode case folding matches to a group.
-func (e *Engine) Declines(r harness.Review) string {
+func (e *Engine) Declines(r harness.Review) string { return Declines(r) }
+
+// Declines is why Gatekeeper's CEL driver cannot judge r, "" when it can.
+func Declines(r harness.Review) string {
 	switch {
 	case kinds.IsList(r.Object):
 		return NotAdmitted

@@ -33,29 +33,71 @@ import (
 // by the CEL contract and declines, counting why, what no API server
 // would pass.
 type Engine struct {
+	name       string
 	spec       *spec.Spec
 	validators []ruleValidator
+	anyKind    bool // the policies match every kind, not the pod-bearing ones only
 }
 
 type ruleValidator struct {
 	rule      spec.Rule
 	validator validating.Validator
+	params    Params
 }
 
-// NewEngine compiles every rendered policy as the plugin compiles it.
+// WithAnyKind makes the engine judge objects of every kind, as policies
+// whose match takes every resource (Gatekeeper's generated ones) see
+// them: an object of a kind that is not pod-bearing reaches the policies as
+// the API server passes a kind it has no Go type for, unstructured.
+func (e *Engine) WithAnyKind() *Engine {
+	e.anyKind = true
+	return e
+}
+
+// Params is the parameter object a rule's policy reads for a review that
+// gives the rule the parameters given (ok false when it gives none, so the
+// defaults apply).
+type Params func(given map[string]any, ok bool) runtime.Object
+
+// RulePolicy is a rule's policy and the parameter object its binding
+// names.
+type RulePolicy struct {
+	Rule   spec.Rule
+	Policy *admissionregistrationv1.ValidatingAdmissionPolicy
+	Params Params
+}
+
+// NewEngine compiles every rendered policy as the plugin compiles it, each
+// reading a parameter object of the rendered CRD's kind.
 func NewEngine(s *spec.Spec, a render.Artifacts) (*Engine, error) {
-	e := &Engine{spec: s}
+	var policies []RulePolicy
 	for _, r := range s.Rules {
 		p := path.Join(Root, r.ID, "policy.yaml")
 		var policy admissionregistrationv1.ValidatingAdmissionPolicy
 		if err := yaml.UnmarshalStrict(a[p], &policy); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		v, err := compilePolicy(&policy)
+		policies = append(policies, RulePolicy{Rule: r, Policy: &policy, Params: func(given map[string]any, ok bool) runtime.Object {
+			params := map[string]any{}
+			if ok {
+				params[celenv.ParamKey(r)] = given
+			}
+			return ParamObject(s, "policygen-case", params)
+		}})
+	}
+	return NewEngineOf(s, "vap", policies)
+}
+
+// NewEngineOf is the engine name over the policies, one per rule, each
+// compiled as the plugin compiles it.
+func NewEngineOf(s *spec.Spec, name string, policies []RulePolicy) (*Engine, error) {
+	e := &Engine{name: name, spec: s}
+	for _, p := range policies {
+		v, err := compilePolicy(p.Policy)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, fmt.Errorf("policy %s of %s: %w", p.Policy.Name, p.Rule.ID, err)
 		}
-		e.validators = append(e.validators, ruleValidator{r, v})
+		e.validators = append(e.validators, ruleValidator{p.Rule, v, p.Params})
 	}
 	return e, nil
 }
@@ -103,7 +145,7 @@ func compilePolicy(policy *admissionregistrationv1.ValidatingAdmissionPolicy) (v
 	), nil
 }
 
-func (e *Engine) Name() string               { return "vap" }
+func (e *Engine) Name() string               { return e.name }
 func (e *Engine) Admission() bool            { return true }
 func (e *Engine) Contract() harness.Contract { return harness.PerRule }
 
@@ -168,21 +210,25 @@ func hasParameter(r spec.Rule, name string) bool {
 }
 
 // matches reports whether a policy's match sees the review: CREATE or
-// UPDATE of a pod-bearing kind.
+// UPDATE of a pod-bearing kind (with anyKind, of any kind).
 func (e *Engine) matches(r harness.Review) bool {
 	if r.Op() != "CREATE" && r.Op() != "UPDATE" || r.Object == nil {
 		return false
 	}
 	kind, _ := r.Object["kind"].(string)
 	_, ok := kinds.Of(kind)
-	return ok
+	return ok || e.anyKind && kind != ""
 }
 
 // typed is the object as the API server holds it: decoded into its Go type
-// and converted back, which must give the same object (else why not).
+// and converted back, which must give the same object (else why not). An
+// object of a kind that is not pod-bearing stays unstructured.
 func typed(obj map[string]any) (runtime.Object, string) {
 	kind, _ := obj["kind"].(string)
-	k, _ := kinds.Of(kind)
+	k, ok := kinds.Of(kind)
+	if !ok {
+		return &unstructured.Unstructured{Object: obj}, ""
+	}
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, WrongType
@@ -270,7 +316,7 @@ func (e *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 		return nil, fmt.Errorf("the review cannot be judged: %s", why)
 	}
 	if !e.matches(r) {
-		return nil, nil // the policies match CREATE and UPDATE of the pod-bearing kinds only
+		return nil, nil // the policies match CREATE and UPDATE (of the pod-bearing kinds only, without anyKind)
 	}
 	obj, _ := typed(r.Object)
 	var old runtime.Object
@@ -284,11 +330,8 @@ func (e *Engine) Evaluate(ctx context.Context, r harness.Review) ([]violation.Vi
 	versioned := &admission.VersionedAttributes{Attributes: attr, VersionedKind: gvk, VersionedObject: obj, VersionedOldObject: old}
 	var out []violation.Violation
 	for _, rv := range e.validators {
-		params := map[string]any{}
-		if given, ok := r.Parameters[rv.rule.ID]; ok {
-			params[celenv.ParamKey(rv.rule)] = given
-		}
-		param := ParamObject(e.spec, "policygen-case", params)
+		given, ok := r.Parameters[rv.rule.ID]
+		param := rv.params(given, ok)
 		res := rv.validator.Validate(ctx, gvr, versioned, param, nil, celconfig.RuntimeCELCostBudget, nil)
 		for _, d := range res.Decisions {
 			switch {
