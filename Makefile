@@ -80,11 +80,15 @@ conftest-verify: tools
 	$(CONFTEST) verify --no-color -p dist/conftest -p dist/conftest-tests
 
 # The suites beside the published templates, as a consumer runs them, one
-# suite per job.
+# suite per job; those beside the templates with CEL assert the CEL contract
+# and run with Gatekeeper's K8sNativeValidation driver.
 GATOR_SUITES := $(wildcard dist/gatekeeper/*/suite.yaml)
-gator-verify: $(GATOR_SUITES:%=gator-verify/%)
+GATOR_CEL_SUITES := $(wildcard dist/gatekeeper-cel/*/suite.yaml)
+gator-verify: $(GATOR_SUITES:%=gator-verify/%) $(GATOR_CEL_SUITES:%=gator-verify-cel/%)
 gator-verify/%: tools
 	$(GATOR) verify $*
+gator-verify-cel/%: tools
+	$(GATOR) verify --enable-k8s-native-validation $*
 
 opa-check: tools
 	$(OPA) check --strict --capabilities $(OPA_VERSION) dist/conftest dist/conftest-tests

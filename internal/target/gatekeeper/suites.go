@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"regexp/syntax"
 	"slices"
 	"strings"
 
@@ -74,8 +75,9 @@ type assertion struct {
 // gatorCase is a case as the suites see it.
 type gatorCase struct {
 	cases.Case
-	object  string // its object file under dist/; empty when left out
-	leftOut string // why gator cannot review it
+	object   string // its object file under dist/; empty when left out
+	leftOut  string // why gator cannot review it
+	declined string // why the suites' engine does not judge it
 }
 
 // renderSuites renders, per rule, dist/gatekeeper/<id>/suite.yaml with
@@ -83,35 +85,52 @@ type gatorCase struct {
 // constraint file, and the object files the suites share. A case gator
 // cannot read is named, with the reason, in a comment atop every suite.
 func renderSuites(s *spec.Spec, all []cases.Case) (render.Artifacts, error) {
+	return RenderSuites(s, all, "gatekeeper", harness.Exact, nil)
+}
+
+// RenderSuites renders the suites beside the templates of the tree below
+// root, whose cases assert what contract says of an engine: for Exact the
+// exact counts and messages, and then the fixtures under FixturesDir too;
+// for PerRule, per rule, whether it fires and that every expected message
+// is among the violations', over the fixtures that Exact renders. A case
+// that declines (when not nil) gives a reason for is left out, and named
+// with the reason atop every suite, as a case gator cannot read is.
+func RenderSuites(s *spec.Spec, all []cases.Case, root string, contract harness.Contract, declines func(cases.Case) string) (render.Artifacts, error) {
 	for _, r := range s.Rules {
 		if r.ID == objectsName {
 			return nil, fmt.Errorf("rule id %q is the name of the suites' directory of objects", r.ID)
 		}
 	}
-	out := render.Artifacts{}
-	gcs, err := caseObjects(s, all, out)
+	out, fixtures := render.Artifacts{}, render.Artifacts{}
+	gcs, err := caseObjects(s, all, fixtures)
 	if err != nil {
 		return nil, err
 	}
 	header := render.Header(s, "#")
-	for _, gc := range gcs {
-		if gc.leftOut != "" {
-			header += fmt.Sprintf("# Not in this suite: case %q (%s:%d): %s.\n", gc.Name, gc.File, gc.Line, gc.leftOut)
+	for i, gc := range gcs {
+		if gc.leftOut == "" && declines != nil {
+			gcs[i].declined = declines(gc.Case)
+		}
+		if why := gc.leftOut + gcs[i].declined; why != "" {
+			header += fmt.Sprintf("# Not in this suite: case %q (%s:%d): %s.\n", gc.Name, gc.File, gc.Line, why)
 		}
 	}
 	for _, r := range s.Rules {
-		st, constraints, err := ruleSuite(r, casesOf(s, r, gcs))
+		st, constraints, err := ruleSuite(r, casesOf(s, r, gcs), contract)
 		if err != nil {
 			return nil, err
 		}
 		for p, obj := range constraints {
-			if out[p], err = render.MarshalYAML(render.Header(s, "#"), obj); err != nil {
+			if fixtures[p], err = render.MarshalYAML(render.Header(s, "#"), obj); err != nil {
 				return nil, fmt.Errorf("rendering %s: %w", p, err)
 			}
 		}
-		if out[SuitePath(r)], err = render.MarshalSuite(header, st); err != nil {
+		if out[TreePath(root, SuitePath(r))], err = render.MarshalSuite(header, st); err != nil {
 			return nil, fmt.Errorf("rendering suite of %s: %w", r.ID, err)
 		}
+	}
+	if contract == harness.Exact {
+		out.Add(fixtures)
 	}
 	return out, nil
 }
@@ -209,8 +228,10 @@ func casesOf(s *spec.Spec, r spec.Rule, gcs []gatorCase) []gatorCase {
 
 // ruleSuite builds a rule's suite and its constraint files (path under
 // dist/ → object): the Test of absent parameters first, then one per
-// parameter set in the order of its JSON.
-func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
+// parameter set in the order of its JSON. The constraint files are those
+// of every case gator reads, declined or not, so that each parameter set
+// has the same file in every suite; a Test left without cases is dropped.
+func ruleSuite(r spec.Rule, gcs []gatorCase, contract harness.Contract) (suite, map[string]any, error) {
 	sets := map[string]paramSet{}
 	setOf := make([]paramSet, len(gcs)) // each case's
 	for i, gc := range gcs {
@@ -250,16 +271,24 @@ func ruleSuite(r spec.Rule, gcs []gatorCase) (suite, map[string]any, error) {
 		})
 	}
 	for i, gc := range gcs {
-		if gc.leftOut != "" {
+		if gc.leftOut != "" || gc.declined != "" {
 			continue
+		}
+		as := assertions(gc.Expect[r.ID])
+		if contract == harness.PerRule {
+			var err error
+			if as, err = perRuleAssertions(gc.Expect[r.ID]); err != nil {
+				return suite{}, nil, fmt.Errorf("case %q: %w", gc.Name, err)
+			}
 		}
 		t := &st.Tests[index[setOf[i].key]]
 		t.Cases = append(t.Cases, suiteCase{
 			Name:       gc.Name,
 			Object:     path.Join(fromSuite, strings.TrimPrefix(gc.object, FixturesDir+"/")),
-			Assertions: assertions(gc.Expect[r.ID]),
+			Assertions: as,
 		})
 	}
+	st.Tests = slices.DeleteFunc(st.Tests, func(t suiteTest) bool { return len(t.Cases) == 0 })
 	return st, constraints, nil
 }
 
@@ -311,6 +340,66 @@ func assertions(exps []cases.Expectation) []assertion {
 		out = append(out, a)
 	}
 	return out
+}
+
+// perRuleAssertions are what the CEL contract asserts of a rule: that it
+// fires or not ("yes" or "no": CEL yields one violation per failing
+// validation, not one per offender), and, per distinct message pattern,
+// that a violation matches it (a validation's message names every
+// offender, each as the Rego's message does).
+func perRuleAssertions(exps []cases.Expectation) ([]assertion, error) {
+	if len(exps) == 0 {
+		return []assertion{{Violations: "no"}}, nil
+	}
+	out := []assertion{{Violations: "yes"}}
+	seen := map[string]bool{}
+	for _, e := range exps {
+		if seen[e.Message] {
+			continue
+		}
+		seen[e.Message] = true
+		p, err := amongJoined(e.Message)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assertion{Message: p, Violations: "yes"})
+	}
+	return out, nil
+}
+
+// amongJoined is a pattern of one message that matches it among messages
+// joined with "; ", as a CEL validation's message joins its offenders':
+// where the pattern is anchored to the start of the text, a "; " may come
+// instead, and where to the end, a ";". A pattern without anchors is kept
+// as written.
+func amongJoined(pattern string) (string, error) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", fmt.Errorf("message pattern %q: %w", pattern, err)
+	}
+	start, _ := syntax.Parse(`(?:\A|; )`, syntax.Perl)
+	end, _ := syntax.Parse(`(?:;|\z)`, syntax.Perl)
+	changed := false
+	var walk func(*syntax.Regexp) *syntax.Regexp
+	walk = func(n *syntax.Regexp) *syntax.Regexp {
+		switch n.Op {
+		case syntax.OpBeginText:
+			changed = true
+			return start
+		case syntax.OpEndText:
+			changed = true
+			return end
+		}
+		for i, sub := range n.Sub {
+			n.Sub[i] = walk(sub)
+		}
+		return n
+	}
+	re = walk(re)
+	if !changed {
+		return pattern, nil
+	}
+	return re.String(), nil
 }
 
 // uniqueSlugs turns names into distinct, readable file names: lower case

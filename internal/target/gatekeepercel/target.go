@@ -38,8 +38,9 @@ func (Target) Name() string  { return "gatekeeper-cel" }
 func (Target) Adapter() bool { return false }
 
 // Render compiles the CEL in every environment it ships to, then renders
-// the tree.
-func (Target) Render(s *spec.Spec, _ []cases.Case, a render.Artifacts) error {
+// the tree and, beside each template, a gator verify suite of the rule's
+// cases under the CEL contract, over the fixtures of dist/gatekeeper-tests.
+func (Target) Render(s *spec.Spec, all []cases.Case, a render.Artifacts) error {
 	if err := celenv.Check(s); err != nil {
 		return err
 	}
@@ -48,6 +49,13 @@ func (Target) Render(s *spec.Spec, _ []cases.Case, a render.Artifacts) error {
 		return err
 	}
 	a.Add(files)
+	suites, err := gatekeeper.RenderSuites(s, all, Root, harness.PerRule, func(c cases.Case) string {
+		return Declines(harness.ReviewOf(c))
+	})
+	if err != nil {
+		return err
+	}
+	a.Add(suites)
 	return nil
 }
 
