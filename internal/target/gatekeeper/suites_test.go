@@ -2,8 +2,10 @@ package gatekeeper
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -16,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/cases"
+	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/render"
 	"github.com/policygen/policygen/internal/spec"
 )
@@ -416,4 +419,125 @@ func TestNoRuleNamedLikeTheObjectsDirectory(t *testing.T) {
 	if err == nil || err.Error() != `rule id "objects" is the name of the suites' directory of objects` {
 		t.Errorf("error %v", err)
 	}
+}
+
+// Under the CEL contract a case asserts whether the rule fires and, per
+// pattern, that a violation matches it among the joined messages.
+func TestPerRuleAssertions(t *testing.T) {
+	e := func(m string) cases.Expectation { return cases.Expectation{Message: m} }
+	for _, tc := range []struct {
+		exps []cases.Expectation
+		want string
+	}{
+		{nil, `[{"violations":"no"}]`},
+		{[]cases.Expectation{e("a"), e("a")}, `[{"violations":"yes"},{"message":"a","violations":"yes"}]`},
+		{[]cases.Expectation{e("^a"), e("b$")}, `[{"violations":"yes"},{"message":"(?:\\A|; )a","violations":"yes"},{"message":"b(?:;|\\z)","violations":"yes"}]`},
+	} {
+		got, err := perRuleAssertions(tc.exps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := jsonOf(t, got); g != tc.want {
+			t.Errorf("perRuleAssertions %v = %s, want %s", tc.exps, g, tc.want)
+		}
+	}
+}
+
+// An anchored pattern matches one message among messages joined with "; "
+// and nothing a message does not say.
+func TestAmongJoined(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		match   []string
+		miss    []string
+	}{
+		{`^containers\[1\] "b" sets`, []string{`containers[1] "b" sets x`, `containers[0] "a" sets x; containers[1] "b" sets x`},
+			[]string{`initContainers[1] "b" sets x`, `x containers[1] "b" sets`}},
+		{`is not in allowedImages$`, []string{`a is not in allowedImages`, `a is not in allowedImages; b is not in allowedImages`},
+			[]string{`a is not in allowedImages too`}},
+		{`^a|^b$`, []string{`x; b`, `a`}, []string{`xb`, `b c`}},
+		{`\$a`, []string{`x $a`}, []string{`xa`}},
+	} {
+		p, err := amongJoined(tc.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(p)
+		for _, m := range tc.match {
+			if !re.MatchString(m) {
+				t.Errorf("%q (as %q) does not match %q", tc.pattern, p, m)
+			}
+		}
+		for _, m := range tc.miss {
+			if re.MatchString(m) {
+				t.Errorf("%q (as %q) matches %q", tc.pattern, p, m)
+			}
+		}
+	}
+	if p, _ := amongJoined(`\$a`); p != `\$a` {
+		t.Errorf("a pattern without anchors is rewritten: %q", p)
+	}
+	if _, err := amongJoined(`(`); err == nil || !strings.Contains(err.Error(), `message pattern "("`) {
+		t.Errorf("a bad pattern: %v", err)
+	}
+}
+
+// The suites of another contract lie below their root, refer to the very
+// constraint and object files the Exact suites render (and render none),
+// leave out each declined case saying why, and assert per rule.
+func TestPerRuleSuites(t *testing.T) {
+	s, all, a, _ := rendered(t)
+	declined := all[0]
+	out, err := RenderSuites(s, all, "gatekeeper-cel", harness.PerRule, func(c cases.Case) string {
+		if c.Name == declined.Name {
+			return "declined here"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(s.Rules) {
+		t.Errorf("%d files, want one suite per rule: %v", len(out), out.Paths())
+	}
+	for _, r := range s.Rules {
+		exact := readSuite(t, a[SuitePath(r)])
+		b := out["gatekeeper-cel/"+r.ID+"/suite.yaml"]
+		if !strings.Contains(string(b), fmt.Sprintf("\n# Not in this suite: case %q (%s:%d): declined here.\n", declined.Name, declined.File, declined.Line)) {
+			t.Errorf("%s: the suite does not name the declined case", r.ID)
+		}
+		st := readSuite(t, b)
+		files := map[string]string{} // case → constraint, object
+		for _, test := range exact.Tests {
+			for _, c := range test.Cases {
+				files[c.Name] = test.Constraint + " " + c.Object
+			}
+		}
+		n := 0
+		for _, test := range st.Tests {
+			for _, c := range test.Cases {
+				n++
+				if c.Name == declined.Name {
+					t.Errorf("%s: the declined case is in the suite", r.ID)
+				}
+				if got := test.Constraint + " " + c.Object; got != files[c.Name] {
+					t.Errorf("%s: case %q reads %s, the Exact suite %s", r.ID, c.Name, got, files[c.Name])
+				}
+				first := c.Assertions[0]
+				if first.Message != nil || first.Violations == nil || first.Violations.Type != intstr.String {
+					t.Errorf("%s: case %q: first assertion %+v, want yes or no", r.ID, c.Name, first)
+				}
+			}
+		}
+		if want := len(files) - btoi(files[declined.Name] != ""); n != want {
+			t.Errorf("%s: %d cases, want %d", r.ID, n, want)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
