@@ -116,8 +116,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzEngines$$' -fuzztime $(FUZZ_TIME) -fuzzminimizetime 10s ./internal/harness
 
 # Benchmarks, not part of `make test` (about fifteen minutes on two cores):
-# one review in every engine and in the Go reference model, an audit batch of
-# 10,000 objects, pods of 1, 10 and 50 containers; then the cost of the
+# one review in every engine (the Rego ones and the CEL ones: Gatekeeper's
+# K8sNativeValidation driver, the API server's validator over dist/vap and
+# over the policies Gatekeeper generates) and in the Go reference model, an
+# audit batch of 10,000 objects (1,000 for the CEL engines), pods of 1, 10
+# and 50 containers; then the cost of the
 # rules beside eight trivial templates (the framework's floor), a minimal
 # hostProcess template and the guard alone, through the framework client and
 # through `gator bench` (skipped, saying why, when gator is not built or has

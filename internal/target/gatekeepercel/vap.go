@@ -36,30 +36,11 @@ func NewGeneratedVAP(s *spec.Spec, a render.Artifacts) (*vap.Engine, error) {
 	}
 	var policies []vap.RulePolicy
 	for _, r := range s.Rules {
-		p := gatekeeper.TreePath(Root, gatekeeper.TemplatePath(r))
-		var u unstructured.Unstructured
-		if err := yaml.Unmarshal(a[p], &u.Object); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		tmpl, err := reader.ToTemplate(scheme, &u)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		generated, err := transform.TemplateToPolicyDefinition(tmpl)
-		if err != nil {
-			return nil, fmt.Errorf("%s: Gatekeeper generates no policy: %w", p, err)
-		}
-		// Gatekeeper writes admissionregistration.k8s.io/v1beta1, which
-		// the API server serves as v1: the same fields.
-		b, err := json.Marshal(generated)
+		policy, err := generatedPolicy(scheme, a, r)
 		if err != nil {
 			return nil, err
 		}
-		var policy admissionregistrationv1.ValidatingAdmissionPolicy
-		if err := json.Unmarshal(b, &policy); err != nil {
-			return nil, fmt.Errorf("%s: the generated policy as v1: %w", p, err)
-		}
-		policies = append(policies, vap.RulePolicy{Rule: r, Policy: &policy, Params: func(given map[string]any, ok bool) runtime.Object {
+		policies = append(policies, vap.RulePolicy{Rule: r, Policy: policy, Params: func(given map[string]any, ok bool) runtime.Object {
 			c := gatekeeper.Constraint{Name: "policygen-case"}
 			if ok {
 				c.Parameters = given
@@ -72,4 +53,33 @@ func NewGeneratedVAP(s *spec.Spec, a render.Artifacts) (*vap.Engine, error) {
 		return nil, err
 	}
 	return e.WithAnyKind(), nil // the generated policies match every resource
+}
+
+// generatedPolicy is the policy Gatekeeper generates from the rule's
+// template, as admissionregistration.k8s.io/v1.
+func generatedPolicy(scheme *runtime.Scheme, a render.Artifacts, r spec.Rule) (*admissionregistrationv1.ValidatingAdmissionPolicy, error) {
+	p := gatekeeper.TreePath(Root, gatekeeper.TemplatePath(r))
+	var u unstructured.Unstructured
+	if err := yaml.Unmarshal(a[p], &u.Object); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	tmpl, err := reader.ToTemplate(scheme, &u)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	generated, err := transform.TemplateToPolicyDefinition(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("%s: Gatekeeper generates no policy: %w", p, err)
+	}
+	// Gatekeeper writes admissionregistration.k8s.io/v1beta1, which the API
+	// server serves as v1: the same fields.
+	b, err := json.Marshal(generated)
+	if err != nil {
+		return nil, err
+	}
+	var policy admissionregistrationv1.ValidatingAdmissionPolicy
+	if err := json.Unmarshal(b, &policy); err != nil {
+		return nil, fmt.Errorf("%s: the generated policy as v1: %w", p, err)
+	}
+	return &policy, nil
 }
