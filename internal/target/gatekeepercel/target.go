@@ -5,8 +5,12 @@
 // never its Rego when it has both, and CEL yields one violation per failing
 // validation, so this tree ships apart from dist/gatekeeper, whose counts
 // and messages stay the Rego's.
-// It is judged by Gatekeeper's constraint framework with the k8scel driver,
-// as gator builds it, under the CEL contract (harness.PerRule).
+// Beside each template lies the rule's gator verify suite under the CEL
+// contract. It is judged, under that contract (harness.PerRule), by
+// Gatekeeper's constraint framework with the k8scel driver, as gator builds
+// it, by the ValidatingAdmissionPolicy Gatekeeper generates from each
+// template (vap.go), and by the real gator with
+// --enable-k8s-native-validation (gator.go).
 package gatekeepercel
 
 import (
