@@ -310,14 +310,25 @@ func TestCasesVAP(t *testing.T) {
 	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer { return NewVAP(c, s) })
 }
 
+// TestCasesGatekeeperVAP is TestCases through the ValidatingAdmissionPolicies
+// and bindings Gatekeeper generates from dist/gatekeeper-cel, enforced by
+// the API server once Gatekeeper and its webhook are gone, judged by the
+// CEL contract.
+func TestCasesGatekeeperVAP(t *testing.T) {
+	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
+		return NewGeneratedVAP(c, s, gatekeeperFail(c, GeneratedVAPArgs))
+	})
+}
+
 // gatekeeperFail starts Gatekeeper with more flags args and registers its
 // webhook with failurePolicy Fail, not Gatekeeper's default Ignore: a
 // webhook that cannot answer must not pass for an admission.
-func gatekeeperFail(c *Cluster, args []string) {
+func gatekeeperFail(c *Cluster, args []string) *Gatekeeper {
 	gk := NewGatekeeper(c)
 	gk.Args = args
 	gk.Start()
 	gk.Webhook(admissionregistrationv1.Fail)
+	return gk
 }
 
 // runCases sends every case with an object through the real API server

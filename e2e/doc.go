@@ -7,6 +7,8 @@
 //
 // The engines are behind the Enforcer seam of the tests: Gatekeeper's
 // webhook with its Rego engine (dist/gatekeeper) and with its CEL engine
-// (dist/gatekeeper-cel), and dist/vap enforced by the API server alone;
-// every case runs through each.
+// (dist/gatekeeper-cel), dist/vap enforced by the API server alone, and
+// the ValidatingAdmissionPolicies Gatekeeper generates from
+// dist/gatekeeper-cel, enforced by the API server once Gatekeeper is
+// stopped; every case runs through each.
 package e2e

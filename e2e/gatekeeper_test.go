@@ -24,9 +24,10 @@ import (
 
 // Enforcer is one engine that enforces the published rules in the cluster:
 // Gatekeeper's webhook with its Rego engine over dist/gatekeeper or with its
-// CEL engine over dist/gatekeeper-cel, and the native
+// CEL engine over dist/gatekeeper-cel, the native
 // ValidatingAdmissionPolicy bundle dist/vap enforced by the API server
-// alone. Every case runs through each.
+// alone, and the policies Gatekeeper generates from dist/gatekeeper-cel.
+// Every case runs through each.
 type Enforcer interface {
 	Name() string
 	// Contract is what a case asserts of the engine's denials: exact

@@ -48,7 +48,6 @@ func (v *VAP) Contract() harness.Contract { return harness.PerRule }
 const (
 	vapParams       = "e2e-params"       // the parameters of every e2e binding
 	vapProbe        = "e2e-params-probe" // a policy that reports the parameters' generation
-	vapProbeConfig  = "e2e-params-probe" // the ConfigMap it denies
 	vapProbeMessage = "e2e parameters generation "
 	vapWarnSuffix   = "-warn"
 )
@@ -74,7 +73,7 @@ func (v *VAP) Install(t testing.TB) {
 			t.Fatalf("removing the bundle's binding %s: %v", u.GetName(), err)
 		}
 	}
-	v.installProbe(t)
+	v.probe().install(t, v.c)
 	if err := v.Constrain(t, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -193,25 +192,31 @@ func (v *VAP) InstallBundle(t testing.TB) []*unstructured.Unstructured {
 	return bindings
 }
 
-// installProbe installs a policy that denies one ConfigMap with the
-// generation of the e2e parameter object it reads. The API server shares
+// paramProbe is a policy that denies one ConfigMap (of its own name) with
+// the generation of the parameter object it reads. The API server shares
 // one informer per parameter kind among all policies, so once the probe
-// reports a generation, every policy reads it.
-func (v *VAP) installProbe(t testing.TB) {
+// reports a generation, every policy of that kind reads it.
+type paramProbe struct {
+	name  string // of the policy, its binding and its ConfigMap
+	kind  admissionregistrationv1.ParamKind
+	param string // the parameter object
+}
+
+func (p paramProbe) install(t testing.TB, c *Cluster) {
 	t.Helper()
 	ctx := context.Background()
 	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: vapProbe},
+		ObjectMeta: metav1.ObjectMeta{Name: p.name},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
-			ParamKind:     &admissionregistrationv1.ParamKind{APIVersion: vap.ParamGroup + "/v1", Kind: vap.ParamKind(v.spec)},
+			ParamKind:     &p.kind,
 			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
 				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
 					Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"configmaps"}},
 				},
 			}}},
-			MatchConditions: []admissionregistrationv1.MatchCondition{{Name: "probe", Expression: fmt.Sprintf("object.metadata.name == %q", vapProbeConfig)}},
+			MatchConditions: []admissionregistrationv1.MatchCondition{{Name: "probe", Expression: fmt.Sprintf("object.metadata.name == %q", p.name)}},
 			Validations: []admissionregistrationv1.Validation{{
 				Expression:        "false",
 				MessageExpression: fmt.Sprintf("%q + string(params.metadata.generation)", vapProbeMessage),
@@ -219,19 +224,35 @@ func (v *VAP) installProbe(t testing.TB) {
 		},
 	}
 	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: vapProbe},
+		ObjectMeta: metav1.ObjectMeta{Name: p.name},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
-			PolicyName:        vapProbe,
-			ParamRef:          &admissionregistrationv1.ParamRef{Name: vapParams, ParameterNotFoundAction: ptr.To(admissionregistrationv1.DenyAction)},
+			PolicyName:        p.name,
+			ParamRef:          &admissionregistrationv1.ParamRef{Name: p.param, ParameterNotFoundAction: ptr.To(admissionregistrationv1.DenyAction)},
 			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
 		},
 	}
-	if _, err := v.c.Kube.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, policy, metav1.CreateOptions{}); err != nil {
+	if _, err := c.Kube.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, policy, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.c.Kube.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+	if _, err := c.Kube.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// wait waits until the probe reports generation.
+func (p paramProbe) wait(c *Cluster, generation int64) error {
+	ctx := context.Background()
+	want := fmt.Sprint(vapProbeMessage, generation)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: casesNamespace}}
+	c.Namespace(casesNamespace)
+	return Eventually(30*time.Second, 20*time.Millisecond, func() (bool, error) {
+		_, err := c.Kube.CoreV1().ConfigMaps(casesNamespace).Create(ctx, cm, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err != nil && strings.HasSuffix(err.Error(), want), err
+	})
+}
+
+func (v *VAP) probe() paramProbe {
+	return paramProbe{name: vapProbe, kind: admissionregistrationv1.ParamKind{APIVersion: vap.ParamGroup + "/v1", Kind: vap.ParamKind(v.spec)}, param: vapParams}
 }
 
 // Constrain writes params into the e2e parameter object and waits until
@@ -268,14 +289,7 @@ func (v *VAP) Constrain(t testing.TB, params map[string]map[string]any) error {
 	if err != nil {
 		t.Fatalf("parameters %s: %v", key, err)
 	}
-	want := fmt.Sprint(vapProbeMessage, saved.GetGeneration())
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: vapProbeConfig, Namespace: casesNamespace}}
-	v.c.Namespace(casesNamespace)
-	err = Eventually(30*time.Second, 20*time.Millisecond, func() (bool, error) {
-		_, err := v.c.Kube.CoreV1().ConfigMaps(casesNamespace).Create(ctx, cm, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err != nil && strings.HasSuffix(err.Error(), want), err
-	})
-	if err != nil {
+	if err := v.probe().wait(v.c, saved.GetGeneration()); err != nil {
 		t.Fatalf("the policies never read parameters %s: %v", key, err)
 	}
 	v.params, v.probed = string(key), true
@@ -283,7 +297,17 @@ func (v *VAP) Constrain(t testing.TB, params map[string]map[string]any) error {
 }
 
 // Denial is the first policy that denies, with its message.
-func (v *VAP) Denial(err error) (map[string][]string, bool) {
+func (v *VAP) Denial(err error) (map[string][]string, bool) { return vapDenialOf(err, nil) }
+
+// Fired is every rule that fires, from the warning bindings, with the
+// rule the denial names.
+func (v *VAP) Fired(denial map[string][]string, warnings []string) map[string][]string {
+	return vapFired(denial, warnings, nil)
+}
+
+// vapDenialOf is the first policy that denies, with its message, under
+// the name rule gives the policy (its own when rule has none).
+func vapDenialOf(err error, rule map[string]string) (map[string][]string, bool) {
 	msg := err.Error()
 	if se, ok := err.(apierrors.APIStatus); ok {
 		msg = se.Status().Message
@@ -292,18 +316,17 @@ func (v *VAP) Denial(err error) (map[string][]string, bool) {
 	if m == nil {
 		return nil, false
 	}
-	policy := msg[m[2]:m[3]]
-	return map[string][]string{policy: {msg[m[1]:]}}, true
+	return map[string][]string{ruleOf(msg[m[2]:m[3]], rule): {msg[m[1]:]}}, true
 }
 
-// Fired is every rule that fires, from the warning bindings, with the
+// vapFired is every rule that fires, from the warning bindings, with the
 // rule the denial names. Past 4 KiB of warnings the API server cuts each
 // to 256 characters (still naming the policy) and then drops the rest.
-func (v *VAP) Fired(denial map[string][]string, warnings []string) map[string][]string {
+func vapFired(denial map[string][]string, warnings []string, rule map[string]string) map[string][]string {
 	out := map[string][]string{}
 	for _, w := range warnings {
 		if m := vapWarning.FindStringSubmatchIndex(w); m != nil {
-			policy := w[m[2]:m[3]]
+			policy := ruleOf(w[m[2]:m[3]], rule)
 			out[policy] = append(out[policy], w[m[1]:])
 		}
 	}
@@ -313,4 +336,11 @@ func (v *VAP) Fired(denial map[string][]string, warnings []string) map[string][]
 		}
 	}
 	return out
+}
+
+func ruleOf(policy string, rule map[string]string) string {
+	if id, ok := rule[policy]; ok {
+		return id
+	}
+	return policy
 }
