@@ -411,7 +411,8 @@ func report(t *testing.T, e Enforcer, plans []*plan, j *judge) {
 	table := map[string]*row{}
 	var lines, unexplained []string
 	var oracleAgree, oracleNA int
-	otherCounts := 0 // denials agreeing per rule whose counts are not the Rego's
+	otherCounts := 0  // denials agreeing per rule whose counts are not the Rego's
+	sameMessages := 0 // denials whose messages name and say what the Rego's do
 	for _, p := range plans {
 		got := p.got
 		r := table[got.Result]
@@ -471,6 +472,16 @@ func report(t *testing.T, e Enforcer, plans []*plan, j *judge) {
 			}
 		}
 		ok, why := agree(p.c, got, e.Contract())
+		if ok && got.Result == Denied && e.Contract() == harness.PerRule {
+			// The CEL contract: the messages name the same containers and
+			// volumes as the Rego's and say what they say.
+			if diffs := j.perRule(p.c, got.Violations); len(diffs) > 0 {
+				r.disagree++
+				unexplained = append(unexplained, fmt.Sprintf("%s: the messages are not the Rego's: %s (%q)", name, strings.Join(diffs, "; "), got.Violations))
+				continue
+			}
+			sameMessages++
+		}
 		if ok {
 			r.agree++
 			if got.Result == Denied && !sameCounts(expected(p.c), got.Violations) {
@@ -507,7 +518,7 @@ func report(t *testing.T, e Enforcer, plans []*plan, j *judge) {
 		unexplained = append(unexplained, fmt.Sprintf("%s: %s", name, why))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%s (%s)\n%-28s %8s %10s\n", e.Name(), map[harness.Contract]string{harness.Exact: "exact violations", harness.PerRule: "CEL contract: per rule, fires or not"}[e.Contract()], "outcome", "agree", "disagree")
+	fmt.Fprintf(&b, "\n%s (%s)\n%-28s %8s %10s\n", e.Name(), map[harness.Contract]string{harness.Exact: "exact violations", harness.PerRule: "CEL contract: per rule, fires or not, with the Rego's messages"}[e.Contract()], "outcome", "agree", "disagree")
 	total := 0
 	for _, k := range slices.Sorted(maps.Keys(table)) {
 		fmt.Fprintf(&b, "%-28s %8d %10d\n", k, table[k].agree, table[k].disagree)
@@ -519,6 +530,7 @@ func report(t *testing.T, e Enforcer, plans []*plan, j *judge) {
 		// The CEL engine, not a Rego one, answered: one violation per
 		// failing validation.
 		fmt.Fprintf(&b, "denials with the Rego's rules but other counts (CEL: one violation per failing validation): %d\n", otherCounts)
+		fmt.Fprintf(&b, "denials whose messages name the Rego's containers and volumes and hold its messages: %d\n", sameMessages)
 	}
 	skips := map[string]int{}
 	for _, p := range plans {

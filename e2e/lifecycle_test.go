@@ -15,8 +15,11 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/policygen/policygen/internal/cases"
@@ -25,6 +28,7 @@ import (
 	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
 	"github.com/policygen/policygen/internal/target/vap"
+	"github.com/policygen/policygen/internal/violation"
 )
 
 const lifecycleNamespace = "e2e-lifecycle"
@@ -119,6 +123,73 @@ func (j *judge) rules(r harness.Review) map[string]int {
 	for _, v := range vs {
 		out[v.Rule]++
 	}
+	return out
+}
+
+// perRule judges a CEL engine's denial of a case by the CEL contract
+// against the Rego engine's violations of the case: the messages of each
+// rule name the same containers and volumes and hold the Rego's messages.
+func (j *judge) perRule(c cases.Case, denial map[string][]string) []string {
+	j.t.Helper()
+	r := harness.ReviewOf(c)
+	r.Object, r.OldObject = asDecoded(r.Object), asDecoded(r.OldObject)
+	ref, err := j.engine.Evaluate(context.Background(), r)
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	var got []violation.Violation
+	for id, msgs := range denial {
+		for _, m := range msgs {
+			got = append(got, violation.Violation{Rule: id, Message: m})
+		}
+	}
+	return harness.JudgePerRule(c, ref, got)
+}
+
+// asDecoded is an object as the API server passes it to admission: through
+// its Go type, so a quantity in its canonical form ("0m" is "0", the number
+// 1048575 the string "1048575") and a null string empty, and with every
+// resource quantity rounded up to milli-units as the API server's defaulting
+// of a ResourceList does ("0.0009765624Gi" is "1048575893m"). An object of
+// no type client-go knows, or that its type cannot hold, is returned as it
+// is.
+func asDecoded(obj map[string]any) map[string]any {
+	if obj == nil {
+		return nil
+	}
+	u := &unstructured.Unstructured{Object: deepCopy(obj)}
+	typed, err := scheme.Scheme.New(u.GroupVersionKind())
+	if err != nil {
+		return obj
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+		return obj
+	}
+	out, err := runtime.DefaultUnstructuredConverter.ToUnstructured(typed)
+	if err != nil {
+		return obj
+	}
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, e := range t {
+				if q, ok := e.(string); ok && (key == "limits" || key == "requests") {
+					if parsed, err := resource.ParseQuantity(q); err == nil {
+						parsed.RoundUp(resource.Milli)
+						t[k] = parsed.String()
+					}
+					continue
+				}
+				walk(e, k)
+			}
+		case []any:
+			for _, e := range t {
+				walk(e, key)
+			}
+		}
+	}
+	walk(out, "")
 	return out
 }
 
