@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/spec"
@@ -204,19 +205,24 @@ func (g *GatekeeperWebhook) Constrain(t testing.TB, params map[string]map[string
 }
 
 // Apply creates or replaces a constraint; the enforcer then no longer
-// knows the parameters of that rule's constraint.
+// knows the parameters of that rule's constraint. Gatekeeper writes each
+// constraint's status as it likes: a replacement that conflicts with such a
+// write is tried again on the latest version.
 func (g *GatekeeperWebhook) Apply(t testing.TB, u *unstructured.Unstructured) {
 	t.Helper()
 	ctx := context.Background()
 	client := g.c.Client(u)
-	old, err := client.Get(ctx, u.GetName(), metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		_, err = client.Create(ctx, u, metav1.CreateOptions{})
-	case err == nil:
-		u.SetResourceVersion(old.GetResourceVersion())
-		_, err = client.Update(ctx, u, metav1.UpdateOptions{})
-	}
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		old, err := client.Get(ctx, u.GetName(), metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			_, err = client.Create(ctx, u, metav1.CreateOptions{})
+		case err == nil:
+			u.SetResourceVersion(old.GetResourceVersion())
+			_, err = client.Update(ctx, u, metav1.UpdateOptions{})
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatalf("constraint %s: %v", u.GetName(), err)
 	}
