@@ -26,10 +26,10 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
-	some name in given
-	not counts(name, object.get(entry, ["resources", "limits", name], null))
-	hp.hostprocess_container(pod, entry)
 	limits := limits_of(entry)
+	some name in given
+	not counts(name, object.get(limits, name, null))
+	hp.hostprocess_container(pod, entry)
 	missing := [n | some n in required; not counts(n, object.get(limits, n, null))]
 	msg := sprintf("%s is a HostProcess container without resources.limits for %s%s", [hp.entry_label(list, i, entry), concat(", ", missing), reasons(limits, missing)])
 }
