@@ -9,10 +9,23 @@ rule := "hostprocess-allowed"
 
 allowed_images := hp.strings_parameter(rule, "allowedImages")
 
-# A container is allowed when its image is. (Negate this, not
-# hp.image_matches(c.image, ...): OPA would hoist a missing c.image out of
-# the negation and skip the container.)
-container_allowed(container) if hp.image_matches(container.image, allowed_images)
+# A container is allowed when its image is, as hp.image_matches decides,
+# without the call. (Negate this, not a test of c.image in the rule: OPA
+# would hoist a missing c.image out of the negation and skip the container.)
+container_allowed(container) if {
+	image := container.image
+	image in allowed_images
+	image != ""
+}
+
+container_allowed(container) if {
+	image := container.image
+	is_string(image)
+	image != ""
+	some entry in allowed_images
+	endswith(entry, "*")
+	startswith(image, trim_suffix(entry, "*"))
+}
 
 # Pod-level hostProcess: true needs every container's image to be allowed,
 # and at least one container (with none, no image vouches for the pod). The
@@ -21,7 +34,7 @@ container_allowed(container) if hp.image_matches(container.image, allowed_images
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.windowsOptions.hostProcess == true
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some entry in entries
@@ -39,7 +52,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 
 # The denied containers as [list, index, entry], in list order.
 denied(spec) := [[list, i, entry] |
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -54,7 +67,7 @@ pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.ho
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
