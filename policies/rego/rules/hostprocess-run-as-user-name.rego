@@ -88,7 +88,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	some pod in hp.hostprocess_pods
 	not hp.pod_windows_string(pod.spec, "runAsUserName")
 	unnamed := [[list, i, entry] |
-		some list in hp.container_lists
+		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
 		is_array(entries)
 		some i, entry in entries
@@ -110,7 +110,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	is_string(name)
 	not allowed_for_any(name)
 	denied := [[list, i, entry] |
-		some list in hp.container_lists
+		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
 		is_array(entries)
 		some i, entry in entries
@@ -125,7 +125,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 # A container's own disallowed name: its own violation.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -141,7 +141,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 # names say. Set with any value but a strconv.ParseBool false spelling.
 violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [hp.metadata_path(pod), hp.inherit_user_annotation])) if {
 	some pod in hp.hostprocess_pods
-	annotations := hp.annotations(pod)
+	annotations := object.get(pod.object, hp.annotations_paths[pod.kind], null)
 	is_object(annotations)
 	value := annotations[hp.inherit_user_annotation]
 	not allow_system
@@ -152,7 +152,7 @@ violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["
 
 # Some HostProcess container of the pod whose image is not in systemImages.
 beyond_system_images(pod) if {
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some entry in entries
