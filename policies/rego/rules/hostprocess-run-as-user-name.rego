@@ -82,11 +82,16 @@ else := [sprintf(`NT AUTHORITY\SYSTEM for the images %s`, [concat(", ", system_i
 
 else := []
 
-# Containers without a name at either level: one violation per pod, at the
-# pod-level field, where setting it once fixes them all.
+# The pod-level field, once per pod: containers without a name at either
+# level (setting it once fixes them all), or containers that inherit a
+# disallowed pod-level name.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
-	not hp.pod_windows_string(pod.spec, "runAsUserName")
+	msg := pod_level_message(pod, object.get(pod.spec, ["securityContext", "windowsOptions", "runAsUserName"], null))
+}
+
+pod_level_message(pod, name) := msg if {
+	not is_string(name)
 	unnamed := [[list, i, entry] |
 		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
@@ -99,14 +104,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	msg := sprintf("%s %s without runAsUserName; set securityContext.windowsOptions.runAsUserName on the pod to one of: %s", [hp.entry_labels(unnamed), are_hostprocess(unnamed), allowed_text])
 }
 
-are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
-
-else := "are HostProcess containers"
-
-# Containers that inherit a disallowed pod-level name: one violation.
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
-	some pod in hp.hostprocess_pods
-	name := pod.spec.securityContext.windowsOptions.runAsUserName
+pod_level_message(pod, name) := msg if {
 	is_string(name)
 	not allowed_for_any(name)
 	denied := [[list, i, entry] |
@@ -121,6 +119,10 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	count(denied) > 0
 	msg := sprintf("%s %s runAsUserName \"%s\" from the pod: %s; allowed: %s", [hp.entry_labels(denied), hp.inherit(denied), name, reason(name), allowed_text])
 }
+
+are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
+
+else := "are HostProcess containers"
 
 # A container's own disallowed name: its own violation.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.runAsUserName"])) if {
