@@ -29,25 +29,27 @@ container_allowed(container) if {
 
 # Pod-level hostProcess: true needs every container's image to be allowed,
 # and at least one container (with none, no image vouches for the pod). The
-# message is built only for a pod that violates; both bodies give the same
-# violation for a pod, never two.
+# message is built only for a pod that violates; one violation for a pod,
+# never two.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.windowsOptions.hostProcess == true
-	some list in ["containers", "initContainers", "ephemeralContainers"]
-	entries := pod.spec[list]
-	is_array(entries)
-	some entry in entries
-	not container_allowed(entry)
+	pod_denied(pod.spec)
 	msg := pod_message(pod.spec, denied(pod.spec))
 }
 
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
-	some pod in hp.hostprocess_pods
-	pod.spec.securityContext.windowsOptions.hostProcess == true
-	not pod.spec.containers[0] # a quick test that fails for nearly every pod
-	not hp.has_containers(pod.spec)
-	msg := pod_message(pod.spec, [])
+# Some container's image is not allowed, or there is no container.
+pod_denied(spec) if {
+	some list in ["containers", "initContainers", "ephemeralContainers"]
+	entries := spec[list]
+	is_array(entries)
+	some entry in entries
+	not container_allowed(entry)
+}
+
+pod_denied(spec) if {
+	not spec.containers[0] # a quick test that fails for nearly every pod
+	not hp.has_containers(spec)
 }
 
 # The denied containers as [list, index, entry], in list order.
