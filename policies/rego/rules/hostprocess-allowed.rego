@@ -9,17 +9,20 @@ rule := "hostprocess-allowed"
 
 allowed_images := hp.strings_parameter(rule, "allowedImages")
 
-# A container is allowed when its image is, as hp.image_matches decides,
-# without the call. (Negate this, not a test of c.image in the rule: OPA
-# would hoist a missing c.image out of the negation and skip the container.)
-container_allowed(container) if {
-	image := container.image
+# A container is allowed when its image is. (Negate this, not
+# image_allowed(c.image): OPA would hoist a missing c.image out of the
+# negation and skip the container.)
+container_allowed(container) if image_allowed(container.image)
+
+# Whether an image is allowed, as hp.image_matches decides, decided once per
+# distinct image (OPA caches a function's result by its arguments, and the
+# containers of a pod mostly share a few images).
+image_allowed(image) if {
 	image in allowed_images
 	image != ""
 }
 
-container_allowed(container) if {
-	image := container.image
+image_allowed(image) if {
 	is_string(image)
 	image != ""
 	some entry in allowed_images
