@@ -26,8 +26,10 @@ import data.lib.hostprocess as hp
 
 rule := "hostprocess-resource-limits"
 
-# requiredLimits without repeats, in the order given: once per evaluation,
-# not once per container.
+# requiredLimits without repeats, in the order given, for the message: built
+# only for a container that violates. A repeated name gives the same
+# violation as its first, so the test of each container reads the names as
+# given.
 required := [name |
 	some i, name in given
 	not name in array.slice(given, 0, i)
@@ -42,7 +44,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 	is_array(entries)
 	some i, entry in entries
 	limits := limits_of(entry)
-	some name in required
+	some name in given
 	not counts(name, object.get(limits, name, null))
 	hp.hostprocess_container(pod, entry)
 	missing := [n | some n in required; not counts(n, object.get(limits, n, null))]
@@ -55,28 +57,25 @@ else := {}
 
 # Whether a limit's value counts, decided once per distinct value (OPA
 # caches a function's result by its arguments, and the containers of a pod
-# mostly repeat the same few values): the usual spellings without parsing,
-# anything else parsed as Kubernetes parses it.
-counts(name, value) if plain_limit(name, value)
+# mostly repeat the same few values). The usual spellings are read without
+# parsing: whole digits (no leading zero) with a suffix, whose value is
+# positive and, for memory, at least 1Mi. Anything else is parsed as
+# Kubernetes parses it.
+counts("memory", value) if {
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(Mi|Gi|Ti|G|T)$`, value)
+}
+
+counts(name, value) if {
+	name != "memory"
+	is_string(value)
+	regex.match(`^[1-9][0-9]{0,15}(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`, value)
+}
 
 counts(name, value) if {
 	q := hp.quantity(value)
 	q.positive
 	not too_small(name, q)
-}
-
-# The usual spellings, read without parsing: whole digits (no leading zero)
-# with a suffix, whose value is positive and, for memory, at least 1Mi.
-# Anything else is parsed as Kubernetes parses it.
-plain_limit("memory", value) if {
-	is_string(value)
-	regex.match(`^[1-9][0-9]{0,15}(Mi|Gi|Ti|G|T)$`, value)
-}
-
-plain_limit(name, value) if {
-	name != "memory"
-	is_string(value)
-	regex.match(`^[1-9][0-9]{0,15}(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`, value)
 }
 
 too_small("memory", q) if not q.mebibyte

@@ -22,7 +22,7 @@ advice := "which the runtime cannot honour; remove it and choose the account wit
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.runAsNonRoot"])) if {
 	some pod in hp.hostprocess_pods
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -35,7 +35,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.runAsNonRoot == true
 	inheriting := [[list, i, entry] |
-		some list in hp.container_lists
+		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
 		is_array(entries)
 		some i, entry in entries

@@ -103,13 +103,18 @@ else := [sprintf(`NT AUTHORITY\SYSTEM for the images %s`, [concat(", ", system_i
 
 else := []
 
-# Containers without a name at either level: one violation per pod, at the
-# pod-level field, where setting it once fixes them all.
+# The pod-level field, once per pod: containers without a name at either
+# level (setting it once fixes them all), or containers that inherit a
+# disallowed pod-level name.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
-	not hp.pod_windows_string(pod.spec, "runAsUserName")
+	msg := pod_level_message(pod, object.get(pod.spec, ["securityContext", "windowsOptions", "runAsUserName"], null))
+}
+
+pod_level_message(pod, name) := msg if {
+	not is_string(name)
 	unnamed := [[list, i, entry] |
-		some list in hp.container_lists
+		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
 		is_array(entries)
 		some i, entry in entries
@@ -120,18 +125,11 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	msg := sprintf("%s %s without runAsUserName; set securityContext.windowsOptions.runAsUserName on the pod to one of: %s", [hp.entry_labels(unnamed), are_hostprocess(unnamed), allowed_text])
 }
 
-are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
-
-else := "are HostProcess containers"
-
-# Containers that inherit a disallowed pod-level name: one violation.
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.runAsUserName"])) if {
-	some pod in hp.hostprocess_pods
-	name := pod.spec.securityContext.windowsOptions.runAsUserName
+pod_level_message(pod, name) := msg if {
 	is_string(name)
 	not allowed_for_any(name)
 	denied := [[list, i, entry] |
-		some list in hp.container_lists
+		some list in ["containers", "initContainers", "ephemeralContainers"]
 		entries := pod.spec[list]
 		is_array(entries)
 		some i, entry in entries
@@ -143,10 +141,14 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(p
 	msg := sprintf("%s %s runAsUserName \"%s\" from the pod: %s; allowed: %s", [hp.entry_labels(denied), hp.inherit(denied), name, reason(name), allowed_text])
 }
 
+are_hostprocess(cs) := "is a HostProcess container" if count(cs) == 1
+
+else := "are HostProcess containers"
+
 # A container's own disallowed name: its own violation.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.runAsUserName"])) if {
 	some pod in hp.hostprocess_pods
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -162,7 +164,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 # names say. Set with any value but a strconv.ParseBool false spelling.
 violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["%s"]`, [hp.metadata_path(pod), hp.inherit_user_annotation])) if {
 	some pod in hp.hostprocess_pods
-	annotations := hp.annotations(pod)
+	annotations := object.get(pod.object, hp.annotations_paths[pod.kind], null)
 	is_object(annotations)
 	value := annotations[hp.inherit_user_annotation]
 	not allow_system
@@ -173,7 +175,7 @@ violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["
 
 # Some HostProcess container of the pod whose image is not in systemImages.
 beyond_system_images(pod) if {
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some entry in entries

@@ -24,8 +24,8 @@ rule := "hostprocess-uniform-containers"
 # No container is read for more than its own hostProcess.
 violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 	some pod in hp.hostprocess_pods
-	hp.pod_level_hostprocess(pod)
-	some list in hp.container_lists
+	pod.spec.securityContext.windowsOptions.hostProcess == true
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -34,8 +34,8 @@ violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 
 violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 	some pod in hp.hostprocess_pods
-	not hp.pod_level_hostprocess(pod)
-	some list in hp.container_lists
+	not pod.spec.securityContext.windowsOptions.hostProcess == true
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -45,7 +45,7 @@ violation contains uniform_violation(pod, list, i, entry, not_hostprocess) if {
 violation contains uniform_violation(pod, list, i, entry, differs) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.windowsOptions.hostProcess == false
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries

@@ -30,7 +30,17 @@ build_label := "node.kubernetes.io/windows-build"
 
 violation contains hp.violation(rule, pod.prefix, problem.msg, concat("", [hp.pod_path(pod), problem.field])) if {
 	some pod in hp.hostprocess_pods
+	not placed_on_windows(pod.spec)
 	problem := placement_problem(pod.spec)
+}
+
+# The usual placement, decided without a string built or a function called:
+# os.name: windows and nodeSelector kubernetes.io/os: windows, and no beta
+# label. placement_problem has nothing to say of such a pod.
+placed_on_windows(spec) if {
+	spec.os.name == "windows"
+	spec.nodeSelector["kubernetes.io/os"] == "windows"
+	not spec.nodeSelector["beta.kubernetes.io/os"]
 }
 
 # At most one problem per pod spec, the first that applies.

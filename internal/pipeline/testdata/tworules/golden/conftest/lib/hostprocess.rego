@@ -185,10 +185,20 @@ pod_path(pod) := concat("", [pod.list_path, concat(".", pod_spec_paths[pod.kind]
 # The JSON path of a pod's metadata in the document.
 metadata_path(pod) := concat("", [pod.list_path, concat(".", pod_metadata_path(pod.kind))])
 
-# The annotations of a pod's metadata, null when missing.
-annotations(pod) := object.get(pod.object, annotations_path(pod_spec_paths[pod.kind]), null)
-
-annotations_path(spec_path) := array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata", "annotations"])
+# Where each kind of pod_spec_paths keeps its pod metadata's annotations,
+# beside the pod spec: a table of constant paths, not a path built per pod
+# (object.get(pod.object, annotations_paths[pod.kind], null) reads them).
+annotations_paths := {
+	"Pod": ["metadata", "annotations"],
+	"PodTemplate": ["template", "metadata", "annotations"],
+	"Deployment": ["spec", "template", "metadata", "annotations"],
+	"DaemonSet": ["spec", "template", "metadata", "annotations"],
+	"StatefulSet": ["spec", "template", "metadata", "annotations"],
+	"ReplicaSet": ["spec", "template", "metadata", "annotations"],
+	"ReplicationController": ["spec", "template", "metadata", "annotations"],
+	"Job": ["spec", "template", "metadata", "annotations"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "metadata", "annotations"],
+}
 
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if pod.spec.securityContext.windowsOptions.hostProcess == true

@@ -25,36 +25,54 @@ rule := "hostprocess-allowed"
 allowed_images := hp.strings_parameter(rule, "allowedImages")
 
 # A container is allowed when its image is. (Negate this, not
-# hp.image_matches(c.image, ...): OPA would hoist a missing c.image out of
-# the negation and skip the container.)
-container_allowed(container) if hp.image_matches(container.image, allowed_images)
+# image_allowed(c.image): OPA would hoist a missing c.image out of the
+# negation and skip the container.)
+container_allowed(container) if image_allowed(container.image)
+
+# Whether an image is allowed, as hp.image_matches decides, decided once per
+# distinct image (OPA caches a function's result by its arguments, and the
+# containers of a pod mostly share a few images).
+image_allowed(image) if {
+	image in allowed_images
+	image != ""
+}
+
+image_allowed(image) if {
+	is_string(image)
+	image != ""
+	some entry in allowed_images
+	endswith(entry, "*")
+	startswith(image, trim_suffix(entry, "*"))
+}
 
 # Pod-level hostProcess: true needs every container's image to be allowed,
 # and at least one container (with none, no image vouches for the pod). The
-# message is built only for a pod that violates; both bodies give the same
-# violation for a pod, never two.
+# message is built only for a pod that violates; one violation for a pod,
+# never two.
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
 	pod.spec.securityContext.windowsOptions.hostProcess == true
-	some list in hp.container_lists
-	entries := pod.spec[list]
-	is_array(entries)
-	some entry in entries
-	not container_allowed(entry)
+	pod_denied(pod.spec)
 	msg := pod_message(pod.spec, denied(pod.spec))
 }
 
-violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.pod_path(pod), ".securityContext.windowsOptions.hostProcess"])) if {
-	some pod in hp.hostprocess_pods
-	pod.spec.securityContext.windowsOptions.hostProcess == true
-	not pod.spec.containers[0] # a quick test that fails for nearly every pod
-	not hp.has_containers(pod.spec)
-	msg := pod_message(pod.spec, [])
+# Some container's image is not allowed, or there is no container.
+pod_denied(spec) if {
+	some list in ["containers", "initContainers", "ephemeralContainers"]
+	entries := spec[list]
+	is_array(entries)
+	some entry in entries
+	not container_allowed(entry)
+}
+
+pod_denied(spec) if {
+	not spec.containers[0] # a quick test that fails for nearly every pod
+	not hp.has_containers(spec)
 }
 
 # The denied containers as [list, index, entry], in list order.
 denied(spec) := [[list, i, entry] |
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := spec[list]
 	is_array(entries)
 	some i, entry in entries
@@ -69,7 +87,7 @@ pod_message(spec, cs) := sprintf("the pod sets securityContext.windowsOptions.ho
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".securityContext.windowsOptions.hostProcess"])) if {
 	some pod in hp.hostprocess_pods
-	some list in hp.container_lists
+	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)
 	some i, entry in entries
