@@ -148,7 +148,8 @@ bench:
 
 # End to end: etcd, kube-apiserver and Gatekeeper built from the module proxy
 # into .bin/ (once per version), then the tests in e2e/ against a real API
-# server and the Gatekeeper webhook on 127.0.0.1. Not part of `make test`.
+# server and the Gatekeeper webhook on 127.0.0.1 (among them the pinned gator
+# installing each bundle of dist/catalog.yaml). Not part of `make test`.
 # etcd and kube-apiserver build in wrapper modules of their own under
 # e2e/build, which pin their versions, so k8s.io/kubernetes never enters
 # go.mod; Gatekeeper is the release the harness embeds (as gator is).
@@ -163,7 +164,7 @@ E2E_KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(E2E_KUBE_VERSI
 	-X k8s.io/component-base/version.gitMinor=$(word 3,$(subst ., ,$(E2E_KUBE_VERSION:v%=x.%)))
 
 .PHONY: e2e-tools e2e e2e-bench
-e2e-tools: $(E2E_ETCD) $(E2E_APISERVER) $(E2E_GATEKEEPER) $(KUSTOMIZE)
+e2e-tools: $(E2E_ETCD) $(E2E_APISERVER) $(E2E_GATEKEEPER) $(KUSTOMIZE) $(GATOR)
 	@echo "etcd $(E2E_ETCD_VERSION): $$($(E2E_ETCD) --version | head -1)"
 	@echo "kube-apiserver $(E2E_KUBE_VERSION): $$($(E2E_APISERVER) --version)"
 	@echo "gatekeeper $(E2E_GATEKEEPER_VERSION): $$($(GO) version -m $(E2E_GATEKEEPER) | awk '$$1 == "mod" {print $$2, $$3}')"
@@ -178,7 +179,7 @@ $(E2E_GATEKEEPER):
 e2e: e2e-tools
 	POLICYGEN_E2E_ETCD=$(E2E_ETCD) POLICYGEN_E2E_APISERVER=$(E2E_APISERVER) \
 	POLICYGEN_E2E_GATEKEEPER=$(E2E_GATEKEEPER) POLICYGEN_E2E_GATEKEEPER_VERSION=$(E2E_GATEKEEPER_VERSION) \
-	POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) \
+	POLICYGEN_KUSTOMIZE=$(KUSTOMIZE) POLICYGEN_E2E_GATOR=$(GATOR) \
 		$(GO) test -tags e2e -count=1 -timeout 40m -v ./e2e/...
 
 # The cost of an admission (p50/p99 of a dry-run create of a HostProcess
