@@ -138,7 +138,7 @@ func TestPush(t *testing.T) {
 		switch {
 		case ok && strings.HasSuffix(rel, ".rego"):
 			want[rel] = "application/vnd.cncf.openpolicyagent.policy.layer.v1+rego"
-		case ok && strings.HasSuffix(rel, ".yaml"):
+		case ok && (strings.HasSuffix(rel, ".yaml") || strings.HasSuffix(rel, ".yml")): // examples, the Artifact Hub package
 			want[rel] = "application/vnd.cncf.openpolicyagent.data.layer.v1+json"
 		}
 	}

@@ -32,17 +32,7 @@ func MarshalOrdered(headerText string, obj any) ([]byte, error) {
 		return nil, err
 	}
 	literalBlocks(&doc)
-	var buf bytes.Buffer
-	buf.WriteString(headerText)
-	enc := yaml3.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return writeNode(headerText, &doc)
 }
 
 func encodeYAML(headerText string, obj any, edits ...func(*yaml3.Node)) ([]byte, error) {
@@ -57,11 +47,16 @@ func encodeYAML(headerText string, obj any, edits ...func(*yaml3.Node)) ([]byte,
 	for _, edit := range edits {
 		edit(&doc)
 	}
+	return writeNode(headerText, &doc)
+}
+
+// writeNode is the header, then the document indented by two spaces.
+func writeNode(headerText string, doc *yaml3.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(headerText)
 	enc := yaml3.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
