@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/owenrumney/go-sarif/v2/sarif"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
 	"github.com/policygen/policygen/internal/spec"
 )
@@ -32,10 +32,10 @@ func NewSARIFPrinter(w io.Writer, rules []spec.Rule) *SARIFPrinter {
 	for _, r := range rules {
 		run.AddRule(r.ID).
 			WithName(r.Kind).
-			WithShortDescription(sarif.NewMultiformatMessageString(r.Title)).
-			WithFullDescription(sarif.NewMultiformatMessageString(strings.TrimSpace(r.Description))).
-			WithTextHelp(strings.TrimSpace(r.Remedy)).
-			WithProperties(sarif.Properties{"bundle": r.Bundle, "kind": r.Kind})
+			WithShortDescription(sarif.NewMultiformatMessageString().WithText(r.Title)).
+			WithFullDescription(sarif.NewMultiformatMessageString().WithText(strings.TrimSpace(r.Description))).
+			WithHelp(sarif.NewMultiformatMessageString().WithText(strings.TrimSpace(r.Remedy))).
+			WithProperties(sarif.NewPropertyBag().Add("bundle", r.Bundle).Add("kind", r.Kind))
 	}
 	return &SARIFPrinter{w: w, run: run, inv: sarif.NewInvocation()}
 }
@@ -62,7 +62,7 @@ func (p *SARIFPrinter) Finding(f Finding) error {
 		if f.Status == Skipped {
 			level = "warning"
 		}
-		n := sarif.NewNotification().WithLevel(level).WithTextMessage(f.Ref() + ": " + f.Reason)
+		n := sarif.NewNotification().WithLevel(level).WithMessage(sarif.NewTextMessage(f.Ref() + ": " + f.Reason))
 		if f.File != "-" {
 			n.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
 				WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(f.File))).
@@ -74,13 +74,9 @@ func (p *SARIFPrinter) Finding(f Finding) error {
 }
 
 func (p *SARIFPrinter) End(s Summary) error {
-	p.inv.WithExecutionSuccess(s.Problems() == 0)
+	p.inv.WithExecutionSuccessful(s.Problems() == 0)
 	p.run.Invocations = []*sarif.Invocation{p.inv}
-	report, err := sarif.New(sarif.Version210)
-	if err != nil {
-		return err
-	}
-	report.AddRun(p.run)
+	report := sarif.NewReport().AddRun(p.run)
 	w := bufio.NewWriter(p.w)
 	if err := report.PrettyWrite(w); err != nil {
 		return err

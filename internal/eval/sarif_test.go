@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
 	"github.com/policygen/policygen/internal/violation"
 )
 
@@ -148,6 +150,61 @@ func TestGitHubPrinter(t *testing.T) {
 	}
 	if !strings.Contains(sarifOut.String(), `"level": "warning"`) || strings.Contains(sarifOut.String(), `"level": "error"`) {
 		t.Errorf("a warning is not a SARIF warning:\n%s", sarifOut.String())
+	}
+}
+
+// The log of a run with a deny and a warn violation, an unreadable
+// document and a skipped one is valid against the SARIF 2.1.0 schema; the
+// same log without a result's message is not.
+func TestSARIFValidatesAgainstSchema(t *testing.T) {
+	s, _ := conftest(t)
+	rules := s.RulesOf("all")
+	var out bytes.Buffer
+	p := NewSARIFPrinter(&out, rules)
+	for _, f := range []Finding{
+		{File: "testdata/located.yaml", Document: 1, Line: 1, Kind: "Pod", Status: Failed, Violations: []Explained{{
+			Violation: violation.Violation{Rule: "hostprocess-allowed", Field: "spec.securityContext.windowsOptions.hostProcess", Message: "hostProcess is not allowed", Action: "deny"},
+		}}},
+		{File: "testdata/located.yaml", Document: 2, Line: 17, Kind: "List", Status: Warned, Violations: []Explained{{
+			Violation: violation.Violation{Rule: "hostprocess-windows-node", Field: `items[1].spec.template.spec.nodeSelector["kubernetes.io/os"]`, Message: "not on a Windows node", Action: "warn"},
+		}}},
+		{File: "bad.yaml", Document: 1, Line: 3, Status: Errored, Reason: "document 1 is not valid YAML"},
+		{File: "-", Document: 2, Line: 11, Status: Skipped, Reason: "not an object but the value 42"},
+	} {
+		if err := p.Finding(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.End(Summary{Objects: 2, Violations: 1, Warnings: 1, Skipped: 1, Errors: 1}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := sarif.FromBytes(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Validate(); err != nil {
+		t.Fatalf("the log is not valid SARIF 2.1.0: %v\n%s", err, out.String())
+	}
+	if len(report.Runs) != 1 || len(report.Runs[0].Results) != 2 || len(report.Runs[0].Invocations) != 1 {
+		t.Fatalf("want 1 run with 2 results and 1 invocation:\n%s", out.String())
+	}
+	run := report.Runs[0]
+	var levels []string
+	for _, r := range run.Results {
+		levels = append(levels, *r.RuleID+" "+r.Level)
+	}
+	inv := run.Invocations[0]
+	for _, n := range inv.ToolExecutionNotifications {
+		levels = append(levels, n.Level+" "+*n.Message.Text)
+	}
+	want := []string{"hostprocess-allowed error", "hostprocess-windows-node warning", "error bad.yaml#1: document 1 is not valid YAML", "warning -#2: not an object but the value 42"}
+	if !reflect.DeepEqual(levels, want) || inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful {
+		t.Errorf("results and notifications %q, success %v; want %q, unsuccessful", levels, inv.ExecutionSuccessful, want)
+	}
+
+	run.Results[0].Message = nil
+	if err := report.Validate(); err == nil || !strings.Contains(err.Error(), "message") {
+		t.Errorf("a result without a message validated: %v", err)
 	}
 }
 
