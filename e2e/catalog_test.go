@@ -419,7 +419,7 @@ func TestGatorPolicyInstall(t *testing.T) {
 				t.Errorf("uninstall --bundle %s:\n%s\nwant\n%s", b.bundle, strings.Join(got, "\n"), strings.Join(wantOut, "\n"))
 			}
 			for _, name := range b.templates {
-				kind := kindOf(t, top, ruleOf(t, top, name))
+				kind := kindOf(t, top, catalogRuleOf(t, top, name))
 				crd := strings.ToLower(kind) + ".constraints.gatekeeper.sh"
 				err := Eventually(60*time.Second, 200*time.Millisecond, func() (bool, error) {
 					_, err := tc.Get(ctx, name, metav1.GetOptions{})
@@ -536,8 +536,8 @@ func kindOf(t *testing.T, top, rule string) string {
 	return kind
 }
 
-// ruleOf is the rule id whose template is named name.
-func ruleOf(t *testing.T, top, name string) string {
+// catalogRuleOf is the rule id whose template is named name.
+func catalogRuleOf(t *testing.T, top, name string) string {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(top, "dist", "gatekeeper"))
 	if err != nil {
