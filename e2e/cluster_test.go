@@ -181,6 +181,20 @@ func (c *Cluster) Time(what string, start time.Time) time.Duration {
 	return d
 }
 
+// CreateWhenServed creates u (cluster-scoped) once the API server serves
+// its kind, a CRD just established or a constraint kind Gatekeeper is still
+// generating, trying every interval for up to a minute.
+func (c *Cluster) CreateWhenServed(ctx context.Context, u *unstructured.Unstructured, interval time.Duration) error {
+	return Eventually(60*time.Second, interval, func() (bool, error) {
+		r, ok, err := c.Resource(u.GroupVersionKind(), "")
+		if !ok || err != nil {
+			return false, fmt.Errorf("kind %s not served yet (%v)", u.GetKind(), err)
+		}
+		_, err = r.Create(ctx, u, metav1.CreateOptions{})
+		return err == nil, err
+	})
+}
+
 // Resource is the client of a kind's resource in namespace ns (ignored for
 // a cluster-scoped kind); ok is false when the API server serves no such
 // kind.

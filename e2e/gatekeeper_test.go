@@ -158,14 +158,7 @@ func (g *GatekeeperWebhook) InstallBundle(t testing.TB) []*unstructured.Unstruct
 	c.Time(fmt.Sprintf("%d templates: status.created", len(templates)), start)
 	start = time.Now()
 	for _, u := range constraints {
-		err := Eventually(60*time.Second, 200*time.Millisecond, func() (bool, error) {
-			r, ok, err := c.Resource(u.GroupVersionKind(), "")
-			if !ok || err != nil {
-				return false, fmt.Errorf("kind %s not served yet (%v)", u.GetKind(), err)
-			}
-			_, err = r.Create(ctx, u, metav1.CreateOptions{})
-			return err == nil, err
-		})
+		err := c.CreateWhenServed(ctx, u, 200*time.Millisecond)
 		if err != nil {
 			t.Fatalf("constraint %s: %v", u.GetName(), err)
 		}

@@ -138,14 +138,7 @@ func (v *VAP) InstallBundle(t testing.TB) []*unstructured.Unstructured {
 		case "ValidatingAdmissionPolicyBinding":
 			bindings = append(bindings, u)
 		}
-		err := Eventually(60*time.Second, 100*time.Millisecond, func() (bool, error) {
-			r, ok, err := c.Resource(u.GroupVersionKind(), "")
-			if !ok || err != nil {
-				return false, fmt.Errorf("kind %s not served yet (%v)", u.GetKind(), err)
-			}
-			_, err = r.Create(ctx, u, metav1.CreateOptions{})
-			return err == nil, err
-		})
+		err := c.CreateWhenServed(ctx, u, 100*time.Millisecond)
 		if err != nil {
 			t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
 		}
