@@ -172,3 +172,59 @@ func TestConftestEngineConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Several constraints of one rule that select an object are each applied
+// with their own parameters (a deny and a warn verdict, as conftest --data
+// may give them); a rule with one constraint reads that constraint's.
+func TestConftestConstraintsOfOneRule(t *testing.T) {
+	s, _ := conftest(t)
+	constraint := func(name, rule, action string, params map[string]any) any {
+		return map[string]any{"name": name, "rule": rule, "namespaces": []any{}, "excludedNamespaces": []any{},
+			"namespaceSelector": false, "parameters": params, "action": action}
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(`{"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "ns"},
+		"spec": {"template": {"spec": {"hostNetwork": true,
+			"securityContext": {"windowsOptions": {"hostProcess": true, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
+			"containers": [{"name": "agent", "image": "example.com/agent:v1"}]}}}}`), &obj); err != nil {
+		t.Fatal(err)
+	}
+	const notAllowed = `the pod sets securityContext.windowsOptions.hostProcess: true, but the images of containers[0] "agent" are not in allowedImages`
+	const system = `containers[0] "agent" inherits runAsUserName "NT AUTHORITY\SYSTEM" from the pod: NT AUTHORITY\SYSTEM (LocalSystem) is allowed only with allowSystem: true or for an image in systemImages; allowed: NT AUTHORITY\LOCAL SERVICE, NT AUTHORITY\NETWORK SERVICE`
+	for _, tc := range []struct {
+		name        string
+		constraints []any
+		want        []string // rule, action, message
+	}{
+		{"three of one rule, one of another allowing SYSTEM", []any{
+			constraint("deny-all", "hostprocess-allowed", "deny", map[string]any{"allowedImages": []any{}}),
+			constraint("warn-listed", "hostprocess-allowed", "warn", map[string]any{"allowedImages": []any{"example.com/agent:*"}}),
+			constraint("warn-all", "hostprocess-allowed", "warn", map[string]any{}),
+			constraint("system", "hostprocess-run-as-user-name", "deny", map[string]any{"allowSystem": true}),
+		}, []string{"hostprocess-allowed  " + notAllowed, "hostprocess-allowed warn " + notAllowed}},
+		{"one of the rule, with its defaults", []any{
+			constraint("user", "hostprocess-run-as-user-name", "deny", map[string]any{}),
+		}, []string{"hostprocess-run-as-user-name  " + system}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := conftesttarget.NewEngine(s, embeddedDist)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.WithConstraints(tc.constraints, "default"); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := e.Evaluate(context.Background(), harness.Review{Object: obj})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range vs {
+				got = append(got, v.Rule+" "+v.Action+" "+v.Message)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}

@@ -52,9 +52,7 @@ func (p *SARIFPrinter) Finding(f Finding) error {
 			p.run.CreateResultForRule(v.Rule).
 				WithLevel(level).
 				WithMessage(sarif.NewTextMessage(v.Message)).
-				AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-					WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(f.File))).
-					WithRegion(sarif.NewRegion().WithStartLine(pos.Line).WithStartColumn(pos.Column))))
+				AddLocation(fileLocation(f.File, sarif.NewRegion().WithStartLine(pos.Line).WithStartColumn(pos.Column)))
 		}
 	case Skipped, Errored:
 		p.failed = p.failed || f.Status == Errored
@@ -64,9 +62,7 @@ func (p *SARIFPrinter) Finding(f Finding) error {
 		}
 		n := sarif.NewNotification().WithLevel(level).WithMessage(sarif.NewTextMessage(f.Ref() + ": " + f.Reason))
 		if f.File != "-" {
-			n.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-				WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(f.File))).
-				WithRegion(sarif.NewRegion().WithStartLine(max(f.Line, 1)))))
+			n.AddLocation(fileLocation(f.File, sarif.NewRegion().WithStartLine(max(f.Line, 1))))
 		}
 		p.inv.ToolExecutionNotifications = append(p.inv.ToolExecutionNotifications, n)
 	}
@@ -82,6 +78,13 @@ func (p *SARIFPrinter) End(s Summary) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// fileLocation is a region of a file.
+func fileLocation(file string, region *sarif.Region) *sarif.Location {
+	return sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+		WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(file))).
+		WithRegion(region))
 }
 
 // artifactURI is a file's path as a relative URI reference; standard

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"log"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,21 +29,16 @@ import (
 
 const dist = "../../dist"
 
-// tree reads every file below dir, by slash path.
+// tree is every file below dir by slash path, as push reads it.
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
+	files, err := readTree(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		out[f.name] = string(f.data)
 	}
 	return out
 }

@@ -11,14 +11,13 @@ import (
 	"github.com/policygen/policygen/internal/cases"
 	"github.com/policygen/policygen/internal/harness"
 	"github.com/policygen/policygen/internal/render"
+	"github.com/policygen/policygen/internal/spec"
 	"github.com/policygen/policygen/internal/target/gatekeeper"
 )
 
-// The policy Gatekeeper generates from a template reads the constraint of
-// the template's kind as its parameters, binds anyObject and params itself
-// before the rule's variables, and matches CREATE and UPDATE of every
-// resource.
-func TestGeneratedPolicy(t *testing.T) {
+// rendered is the embedded spec and this target's artifacts.
+func rendered(t *testing.T) (*spec.Spec, render.Artifacts) {
+	t.Helper()
 	s, all, err := cases.Embedded()
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +26,15 @@ func TestGeneratedPolicy(t *testing.T) {
 	if err := (Target{}).Render(s, all, a); err != nil {
 		t.Fatal(err)
 	}
+	return s, a
+}
+
+// The policy Gatekeeper generates from a template reads the constraint of
+// the template's kind as its parameters, binds anyObject and params itself
+// before the rule's variables, and matches CREATE and UPDATE of every
+// resource.
+func TestGeneratedPolicy(t *testing.T) {
+	s, a := rendered(t)
 	scheme := runtime.NewScheme()
 	if err := apis.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -52,14 +60,7 @@ func TestGeneratedPolicy(t *testing.T) {
 // The generated policies judge with the constraint's parameters, and an
 // object of any kind.
 func TestGeneratedVAPReadsTheConstraint(t *testing.T) {
-	s, all, err := cases.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := render.Artifacts{}
-	if err := (Target{}).Render(s, all, a); err != nil {
-		t.Fatal(err)
-	}
+	s, a := rendered(t)
 	e, err := NewGeneratedVAP(s, a)
 	if err != nil {
 		t.Fatal(err)
