@@ -98,8 +98,8 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "rule := \"hostprocess-allowed\"", "rule := \"hostprocess-allowed")
 		}, "rego/rules/hostprocess-allowed.rego:%d: non-terminated string", "Rego syntax", allowed, "rule := \"hostprocess-allowed"},
 		{"rego does not compile", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, `hp.strings_parameter(rule, "allowedImages")`, `hp.strings_parameter(rule, "allowedImages", 1)`)
-		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.strings_parameter has arity 2, got 3 arguments", "OPA v1.17.1", allowed, `"allowedImages", 1)`},
+			replace(t, m, allowed, `[hp.entry_label(list, i, entry), image_text(entry)]`, `[hp.entry_label(list, i, entry, 1), image_text(entry)]`)
+		}, "rego/rules/hostprocess-allowed.rego:%d: function data.lib.hostprocess.entry_label has arity 3, got 4 arguments", "OPA v1.17.1", allowed, `hp.entry_label(list, i, entry, 1)`},
 		{"built-in newer than gatekeeper's opa", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, allowed, "not container_allowed(entry)\n\tmsg := sprintf", "not container_allowed(entry)\n\tcount(strings.split_n(hp.entry_label(list, i, entry), \"/\", 2)) > 0\n\tmsg := sprintf")
 		}, "rego/rules/hostprocess-allowed.rego:%d: undefined function strings.split_n", "OPA v1.17.1", allowed, "strings.split_n"},
@@ -107,7 +107,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, allowed, "import data.lib.hostprocess as hp", "import rego.v1\nimport data.lib.hostprocess as hp")
 		}, "rego/rules/hostprocess-allowed.rego:%d: `import rego.v1` is rejected by Gatekeeper", "remove it", allowed, "import rego.v1"},
 		{"data outside lib", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, allowed, `allowed_images := hp.strings_parameter(rule, "allowedImages")`, "allowed_images := hp.strings(data.params.allowedImages)")
+			replace(t, m, allowed, "\timage in parameters.allowedImages", "\timage in data.params.allowedImages")
 		}, "rego/rules/hostprocess-allowed.rego:%d: data.params.allowedImages refers to data outside data.lib and data.inventory; Gatekeeper rejects it", "target adapter", allowed, "data.params"},
 		{"violation without msg", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "violation contains hp.violation(rule, pod.prefix, msg, concat(\"\", [hp.pod_path(pod), \".hostNetwork\"])) if {", "violation contains {\"message\": msg} if {")
@@ -119,8 +119,11 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			replace(t, m, "rego/rules/hostprocess-host-network.rego", "\tsome pod in hp.hostprocess_pods\n\tnot pod.spec.hostNetwork", "\tnot input.spec.hostNetwork == true\n\tsome pod in hp.hostprocess_pods\n\tnot pod.spec.hostNetwork")
 		}, "rego/rules/hostprocess-host-network.rego:%d: this violation does not begin with `some … in data.lib.hostprocess.hostprocess_pods` (the spec's subjects)", "begin every violation body", "rego/rules/hostprocess-host-network.rego", "violation contains"},
 		{"subjects read the parameters", func(t *testing.T, m fstest.MapFS) {
-			replace(t, m, "rego/lib/hostprocess.rego", "reviewed_spec := object.get(", "reviewed_spec := object.get(object.union(target.reviewed, {\"p\": target.parameters}), pod_spec_paths[target.reviewed.kind], null)\n\nunused := object.get(")
+			replace(t, m, "rego/lib/hostprocess.rego", "\tis_list(target.reviewed)\n", "\tis_list(object.union(target.reviewed, {\"p\": target.parameters}))\n")
 		}, "hostprocess.yaml:%d: subjects data.lib.hostprocess.hostprocess_pods reads the parameters (data.lib.hostprocess.target.parameters)", "object alone", specFile, "subjects:"},
+		{"adapter without reviewed", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "rego/targets/gatekeeper.rego", "reviewed := input.review.object", "reviewed := object.get(input.review, \"object\", {})")
+		}, "rego/targets/gatekeeper.rego:%d: the adapter defines no `reviewed` as a reference into input", "define `reviewed := input…`", "rego/targets/gatekeeper.rego", "package lib.hostprocess.target"},
 		{"subjects not a lib rule", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, specFile, "subjects: data.lib.hostprocess.hostprocess_pods", "subjects: data.lib.hostprocess.pods")
 		}, "hostprocess.yaml:%d: subjects data.lib.hostprocess.pods is not a rule of the shared libs", "set rule", specFile, "subjects:"},

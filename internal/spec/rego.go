@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/types"
 
+	"github.com/policygen/policygen/internal/kinds"
 	"github.com/policygen/policygen/templates"
 )
 
@@ -47,17 +48,118 @@ func DefaultsModule(s *Spec) (string, error) {
 		}
 		rules = append(rules, ruleDefaults{r.ID, string(b), string(remedy)})
 	}
-	t, err := template.ParseFS(templates.FS, "defaults.rego.tmpl")
+	return renderRego(DefaultsFile, "defaults.rego.tmpl", map[string]any{"Spec": s, "Rules": rules})
+}
+
+// ParametersFile is the name of the generated parameters lib among the modules.
+const ParametersFile = "rego/lib/parameters.rego"
+
+// ParametersModule renders every rule's parameters as the rules read them
+// (package lib.<set>.parameters): one rule per parameter, the value given
+// when it has the default's type (a list: its strings), else the default.
+func ParametersModule(s *Spec) (string, error) {
+	type param struct {
+		Name, Rule, Default, Type string
+		Strings                   bool
+	}
+	var params []param
+	for _, r := range s.Rules {
+		for _, p := range r.Parameters {
+			d := p.Schema["default"]
+			b, err := json.Marshal(d)
+			if err != nil {
+				return "", fmt.Errorf("default of parameter %q of rule %q: %w", p.Name, r.ID, err)
+			}
+			typ, err := jsonType(d)
+			if err != nil {
+				return "", fmt.Errorf("default of parameter %q of rule %q: %w", p.Name, r.ID, err)
+			}
+			params = append(params, param{p.Name, r.ID, string(b), typ, typ == "array"})
+		}
+	}
+	return renderRego(ParametersFile, "parameters.rego.tmpl", map[string]any{"Spec": s, "Parameters": params})
+}
+
+// jsonType is the Rego type name of a value decoded from YAML or JSON.
+func jsonType(v any) (string, error) {
+	switch v.(type) {
+	case bool:
+		return "boolean", nil
+	case string:
+		return "string", nil
+	case int, int64, uint64, float64:
+		return "number", nil
+	case []any:
+		return "array", nil
+	case map[string]any:
+		return "object", nil
+	case nil:
+		return "null", nil
+	}
+	return "", fmt.Errorf("%T is not a JSON value", v)
+}
+
+// PodsFile is the name of the generated pods lib among the modules.
+const PodsFile = "rego/lib/pods.rego"
+
+// PodsModule renders the pod-bearing kinds (internal/kinds) as a part of
+// the shared lib's package: the path of each kind's pod spec and pod
+// annotations, and the rules that find the HostProcess pod spec of the
+// object under review, written on the document root of one target's
+// adapter (its `reviewed`), so that OPA's rule index decides them.
+func PodsModule(s *Spec, adapter string) (string, error) {
+	root, err := reviewedRoot(adapter, s.Sources[adapter])
+	if err != nil {
+		return "", err
+	}
+	type kind struct{ Name, Path, Spec, PodSpec, Annotations string }
+	var ks []kind
+	for _, k := range kinds.All {
+		spec, err := json.Marshal(k.PodSpec)
+		if err != nil {
+			return "", err
+		}
+		annotations, err := json.Marshal(append(k.PodMetadata(), "annotations"))
+		if err != nil {
+			return "", err
+		}
+		path := strings.Join(k.PodSpec, ".")
+		ks = append(ks, kind{k.Name, path, root + "." + path, string(spec), string(annotations)})
+	}
+	return renderRego(PodsFile, "pods.rego.tmpl", map[string]any{"Spec": s, "Root": root, "Kinds": ks})
+}
+
+// reviewedRoot is the reference an adapter gives as `reviewed`, the
+// object under review: a reference into input, such as input.review.object.
+func reviewedRoot(name, src string) (string, error) {
+	m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return "", err
+	}
+	for _, r := range m.Rules {
+		if r.Head.Name.String() != "reviewed" || r.Head.Value == nil {
+			continue
+		}
+		if ref, ok := r.Head.Value.Value.(ast.Ref); ok && ref.HasPrefix(ast.InputRootRef) && ref.IsGround() {
+			return ref.String(), nil
+		}
+	}
+	return "", fmt.Errorf("the adapter defines no `reviewed` as a reference into input")
+}
+
+// renderRego executes a Rego text template and formats the result.
+func renderRego(name, tmpl string, data any) (string, error) {
+	t, err := template.ParseFS(templates.FS, tmpl)
 	if err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, map[string]any{"Spec": s, "Rules": rules}); err != nil {
+	if err := t.Execute(&buf, data); err != nil {
 		return "", err
 	}
-	out, err := format.SourceWithOpts(DefaultsFile, buf.Bytes(), format.Opts{RegoVersion: ast.RegoV1})
+	out, err := format.SourceWithOpts(name, buf.Bytes(), format.Opts{RegoVersion: ast.RegoV1})
 	if err != nil {
-		return "", fmt.Errorf("formatting the defaults lib: %w", err)
+		return "", fmt.Errorf("formatting %s: %w", name, err)
 	}
 	return string(out), nil
 }

@@ -316,9 +316,22 @@ func (v *validator) subjects(mods map[string]*ast.Module) {
 		v.fail(fmt.Sprintf("subjects %q is not a reference into data.lib", s.Subjects), "name a set rule of the shared libs, e.g. data.lib.hostprocess.hostprocess_pods", "subjects")
 		return
 	}
-	var defined bool
+	// The shared libs and the generated pods lib (alike in every target).
+	libs := map[string]*ast.Module{}
 	for _, lib := range s.Libs {
-		m := mods[lib]
+		libs[lib] = mods[lib]
+	}
+	for _, adapter := range s.Targets {
+		if pods, err := PodsModule(s, adapter); err == nil {
+			libs[PodsFile], _ = ast.ParseModuleWithOpts(PodsFile, pods, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		}
+	}
+	var defined bool
+	for _, lib := range slices.Sorted(maps.Keys(libs)) {
+		m := libs[lib]
+		if m == nil {
+			continue
+		}
 		for _, rule := range m.Rules {
 			if m.Package.Path.Append(ast.StringTerm(rule.Head.Name.String())).Equal(ref) {
 				defined = true
@@ -444,6 +457,28 @@ func (v *validator) compile(mods map[string]*ast.Module, adapter string, default
 		return err
 	}
 	set[DefaultsFile] = dm
+	params, err := ParametersModule(s)
+	if err != nil {
+		v.fail(err.Error(), "check the parameter defaults", "rules")
+		return err
+	}
+	prm, err := ast.ParseModuleWithOpts(ParametersFile, params, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		v.fail("the parameters lib does not render to Rego: "+err.Error(), "check the parameter defaults", "rules")
+		return err
+	}
+	set[ParametersFile] = prm
+	pods, err := PodsModule(s, adapter)
+	if err != nil {
+		v.regoError(adapter, mods[adapter].Package.Location.Row, err.Error(), "define `reviewed := input…` in the adapter: the reference of the object under review")
+		return err
+	}
+	pm, err := ast.ParseModuleWithOpts(PodsFile, pods, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		v.fail("the pods lib does not render to Rego: "+err.Error(), "check the adapter's reviewed", "targets")
+		return err
+	}
+	set[PodsFile] = pm
 	c := ast.NewCompiler().WithCapabilities(caps)
 	c.Compile(set)
 	if c.Failed() {

@@ -15,6 +15,8 @@ const (
 	conftestMain        = "conftest/main.rego"
 	conftestAdapter     = "conftest/lib/target.rego"
 	conftestDefaults    = "conftest/lib/defaults.rego"
+	conftestParameters  = "conftest/lib/parameters.rego"
+	conftestPods        = "conftest/lib/pods.rego"
 	conftestConstraints = "conftest/lib/constraints.rego"
 )
 
@@ -38,6 +40,16 @@ func Render(s *spec.Spec) (render.Artifacts, error) {
 		return nil, err
 	}
 	out[conftestDefaults] = []byte(defaults)
+	params, err := spec.ParametersModule(s)
+	if err != nil {
+		return nil, err
+	}
+	out[conftestParameters] = []byte(params)
+	pods, err := spec.PodsModule(s, s.Targets["conftest"])
+	if err != nil {
+		return nil, err
+	}
+	out[conftestPods] = []byte(pods)
 	lit, err := regoLiteral(CIConstraints(s, nil))
 	if err != nil {
 		return nil, err

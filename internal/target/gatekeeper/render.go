@@ -193,13 +193,22 @@ func ConstraintPath(c spec.Constraint) string {
 }
 
 // TemplateLibs are the libs every template carries, in order: the shared
-// libs, the Gatekeeper adapter and the generated defaults.
+// libs, the Gatekeeper adapter and the generated defaults, parameters and
+// pods libs.
 func TemplateLibs(s *spec.Spec) ([]string, error) {
 	defaults, err := spec.DefaultsModule(s)
 	if err != nil {
 		return nil, err
 	}
-	return append(append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]]), defaults), nil
+	params, err := spec.ParametersModule(s)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := spec.PodsModule(s, s.Targets["gatekeeper"])
+	if err != nil {
+		return nil, err
+	}
+	return append(append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]]), defaults, params, pods), nil
 }
 
 // ConstraintTemplate is the templates.gatekeeper.sh/v1 object of a rule,

@@ -14,6 +14,8 @@ import data.lib.hostprocess as hp
 reviewed := input.review.object
 
 document := input.review.object if {
+	input.review.operation == "CREATE" # the usual case, decided first
+} else := input.review.object if {
 	not input.review.operation == "DELETE"
 	not unchanged_update
 }
