@@ -140,6 +140,7 @@ bench:
 	$(BENCH) -bench '^Benchmark(Review|Containers)$$' -benchtime 0.5s | tee $(BENCH_OUT)
 	$(BENCH) -bench '^BenchmarkAudit$$' -benchtime 1x | tee -a $(BENCH_OUT)
 	$(BENCH) -bench '^BenchmarkCost$$' -benchtime 0.2s | tee -a $(BENCH_OUT)
+	$(BENCH) -bench '^BenchmarkCostPair$$' -benchtime 400x | tee -a $(BENCH_OUT)
 	@if [ -x $(GATOR) ]; then \
 		POLICYGEN_GATOR=$(GATOR) $(GO) test -run '^$$' -count 1 -bench '^BenchmarkGatorCost$$' -benchtime 1x ./internal/harness | tee -a $(BENCH_OUT); \
 	else echo "gator bench skipped: $(GATOR) is not built (make tools)"; fi

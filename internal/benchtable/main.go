@@ -32,7 +32,9 @@ func main() {
 
 // id names one benchmark: BenchmarkContainers/engine=opa/containers=10 is
 // {bench: Containers, engine: opa, containers: 10};
-// BenchmarkCost/set=rules/pod=plain is {bench: Cost, set: rules, pod: plain}.
+// BenchmarkCost/set=rules/pod=plain is {bench: Cost, set: rules, pod: plain};
+// BenchmarkCostPair/set=rules-over-floor/pod=plain is read as
+// {bench: Cost, set: rules-over-floor, pod: plain}, its unit "ratio".
 type id struct{ bench, engine, containers, set, pod string }
 
 // results are the measurements of every benchmark, per unit ("sec/op",
@@ -61,6 +63,9 @@ func read(paths []string) (*results, error) {
 		case *benchfmt.Result:
 			k := proj.Project(rec)
 			b := id{k.Get(fields[0]), k.Get(fields[1]), k.Get(fields[2]), k.Get(fields[3]), k.Get(fields[4])}
+			if b.bench == "CostPair" {
+				b.bench = "Cost"
+			}
 			if b.engine == "" && b.set == "" && b.bench != "Run50MB" {
 				continue // not a benchmark of the harness or of eval
 			}

@@ -68,7 +68,8 @@ func TestReadNothing(t *testing.T) {
 }
 
 // The cost table: each set on each pod, the µs per added container, and
-// the ratios against their targets, one missed.
+// the ratios against their targets, one missed, the plain pod's from
+// reviews taken in turn.
 func TestPrintCost(t *testing.T) {
 	var in strings.Builder
 	in.WriteString("pkg: github.com/policygen/policygen/internal/harness\n")
@@ -84,6 +85,10 @@ func TestPrintCost(t *testing.T) {
 				fmt.Fprintf(&in, "BenchmarkCost/set=%s/containers=%d-2\t100\t%g ns/op\n", set, n, (us+float64(n-1)*perContainer[set])*1e3)
 			}
 		}
+	}
+	// The plain pod's ratio was also measured in turn: it is the one shown.
+	for run := range 6 {
+		fmt.Fprintf(&in, "BenchmarkCostPair/set=rules-over-floor/pod=plain-2\t400\t2000000 ns/op\t%g ratio\n", 1.1+float64(run)/100)
 	}
 	in.WriteString("pkg: github.com/policygen/policygen/internal/eval\n")
 	in.WriteString("BenchmarkRun50MB-2\t1\t40000000000 ns/op\t1.70 MB/s\t2175 objects/s\t21.5 peak-heap-MB\t40.2 peak-sys-MB\n")
@@ -104,7 +109,7 @@ func TestPrintCost(t *testing.T) {
 		"policygen eval, generated 50 MB manifest: 2175 objects/s (target ≥ 2000 on two cores: meets); peak heap 21.5 MB, peak from the OS 40.2 MB.",
 		"One review through the constraint framework client",
 		"rules  1083 ± 0%    1800",
-		"plain pod: eight rules / floor                                 2.24  target ≤ 1.2  MISSES",
+		"plain pod: eight rules / floor                                 1.12  target ≤ 1.2  meets",
 		"HostProcess pod: guard / baseline                              1.20  target ≤ 1.3  meets",
 		"µs per added container, eight rules                             110  target ≤ 100  MISSES",
 		"µs per added container, eight rules over the floor's           90.0  target ≤ 100  meets",

@@ -292,6 +292,56 @@ func BenchmarkCost(b *testing.B) {
 	}
 }
 
+// costPairs are the ratios the targets bound: a set over another on a pod.
+var costPairs = []struct{ over, under, pod string }{
+	{"rules", "floor", "plain"},
+	{"rules", "floor", "hostprocess"},
+	{"guard", "baseline", "hostprocess"},
+}
+
+// BenchmarkCostPair measures each ratio of costPairs on reviews of the two
+// sets taken in turn, one of each per iteration and their order swapped
+// every other iteration, so that a machine whose speed drifts slows both
+// alike. The ratio metric is the time of the first set's reviews over the
+// second's; benchtable prefers it to the ratio of BenchmarkCost's medians.
+func BenchmarkCostPair(b *testing.B) {
+	ctx := context.Background()
+	clients := map[string]gator.Client{}
+	for _, set := range costSets(b) {
+		clients[set.name] = frameworksClient(b, set)
+	}
+	pods := map[string]map[string]any{}
+	for _, pod := range costPods() {
+		pods[pod.name] = pod.obj
+	}
+	for _, p := range costPairs {
+		review := createReview(b, pods["pod="+p.pod])
+		over, under := clients[p.over], clients[p.under]
+		b.Run("set="+p.over+"-over-"+p.under+"/pod="+p.pod, func(b *testing.B) {
+			var took [2]time.Duration
+			timed := func(i int, c gator.Client) {
+				start := time.Now()
+				if _, err := c.Review(ctx, review, reviews.EnforcementPoint(util.GatorEnforcementPoint)); err != nil {
+					b.Fatal(err)
+				}
+				took[i] += time.Since(start)
+			}
+			odd := false
+			for b.Loop() {
+				if odd {
+					timed(1, under)
+					timed(0, over)
+				} else {
+					timed(0, over)
+					timed(1, under)
+				}
+				odd = !odd
+			}
+			b.ReportMetric(float64(took[0])/float64(took[1]), "ratio")
+		})
+	}
+}
+
 // gatorIterations are the reviews of one `gator bench` run.
 var gatorIterations = 200
 
