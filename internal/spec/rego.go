@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -112,8 +114,13 @@ func PodsModule(s *Spec, adapter string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	type kind struct{ Name, Path, Spec, PodSpec, Annotations string }
+	type kind struct{ Name, PodSpec, Annotations string }
+	type group struct {
+		Path, Names, Test, Spec string
+		kinds                   []string
+	}
 	var ks []kind
+	var groups []*group
 	for _, k := range kinds.All {
 		spec, err := json.Marshal(k.PodSpec)
 		if err != nil {
@@ -123,10 +130,27 @@ func PodsModule(s *Spec, adapter string) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		ks = append(ks, kind{k.Name, string(spec), string(annotations)})
 		path := strings.Join(k.PodSpec, ".")
-		ks = append(ks, kind{k.Name, path, root + "." + path, string(spec), string(annotations)})
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.Path == path })
+		if i < 0 {
+			groups = append(groups, &group{Path: path, Spec: root + "." + path})
+			i = len(groups) - 1
+		}
+		groups[i].kinds = append(groups[i].kinds, k.Name)
 	}
-	return renderRego(PodsFile, "pods.rego.tmpl", map[string]any{"Spec": s, "Root": root, "Kinds": ks})
+	for _, g := range groups {
+		quoted := make([]string, len(g.kinds))
+		for i, k := range g.kinds {
+			quoted[i] = strconv.Quote(k)
+		}
+		g.Names = strings.Join(g.kinds, ", ")
+		g.Test = "== " + quoted[0]
+		if len(quoted) > 1 {
+			g.Test = "in {" + strings.Join(quoted, ", ") + "}"
+		}
+	}
+	return renderRego(PodsFile, "pods.rego.tmpl", map[string]any{"Spec": s, "Root": root, "Kinds": ks, "Groups": groups})
 }
 
 // reviewedRoot is the reference an adapter gives as `reviewed`, the
