@@ -23,6 +23,7 @@
 package k8shostprocessresourcelimits
 
 import data.lib.hostprocess as hp
+import data.lib.hostprocess.parameters
 
 rule := "hostprocess-resource-limits"
 
@@ -31,11 +32,9 @@ rule := "hostprocess-resource-limits"
 # violation as its first, so the test of each container reads the names as
 # given.
 required := [name |
-	some i, name in given
-	not name in array.slice(given, 0, i)
+	some i, name in parameters.requiredLimits
+	not name in array.slice(parameters.requiredLimits, 0, i)
 ]
-
-given := hp.strings_parameter(rule, "requiredLimits")
 
 violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path(pod, list, i), ".resources.limits"])) if {
 	some pod in hp.hostprocess_pods
@@ -44,7 +43,7 @@ violation contains hp.violation(rule, pod.prefix, msg, concat("", [hp.entry_path
 	is_array(entries)
 	some i, entry in entries
 	limits := limits_of(entry)
-	some name in given
+	some name in parameters.requiredLimits
 	not counts(name, object.get(limits, name, null))
 	hp.hostprocess_container(pod, entry)
 	missing := [n | some n in required; not counts(n, object.get(limits, n, null))]

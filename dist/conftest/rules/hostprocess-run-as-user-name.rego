@@ -35,14 +35,11 @@
 package k8shostprocessrunasusername
 
 import data.lib.hostprocess as hp
+import data.lib.hostprocess.parameters
 
 rule := "hostprocess-run-as-user-name"
 
-allow_system := hp.parameter(rule, "allowSystem") == true
-
-system_images := hp.strings_parameter(rule, "systemImages")
-
-local_groups := {lower(group) | some group in hp.strings_parameter(rule, "allowedLocalGroups"); group != ""; not contains(group, `\`)}
+local_groups := {lower(group) | some group in parameters.allowedLocalGroups; group != ""; not contains(group, `\`)}
 
 service_accounts := {
 	"system": "system",
@@ -76,7 +73,7 @@ allowed(name, container) if {
 }
 
 # A container whose own image is in systemImages.
-system_image(container) if hp.image_matches(container.image, system_images)
+system_image(container) if hp.image_matches(container.image, parameters.systemImages)
 
 # A name allowed whatever the container's image: no container is read.
 allowed_for_any(name) := true if {
@@ -84,7 +81,7 @@ allowed_for_any(name) := true if {
 } else := true if {
 	service_account(name) in {"localservice", "networkservice"}
 } else := true if {
-	allow_system
+	parameters.allowSystem
 	service_account(name) == "system"
 } else := true if {
 	not contains(name, `\`)
@@ -97,9 +94,9 @@ allowed_text := concat("; ", array.concat(
 	[sprintf("members of the local groups %s", [concat(", ", sort(local_groups))]) | count(local_groups) > 0],
 ))
 
-system_text := [`NT AUTHORITY\SYSTEM`] if allow_system
+system_text := [`NT AUTHORITY\SYSTEM`] if parameters.allowSystem
 
-else := [sprintf(`NT AUTHORITY\SYSTEM for the images %s`, [concat(", ", system_images)])] if count(system_images) > 0
+else := [sprintf(`NT AUTHORITY\SYSTEM for the images %s`, [concat(", ", parameters.systemImages)])] if count(parameters.systemImages) > 0
 
 else := []
 
@@ -167,14 +164,14 @@ violation contains hp.violation(rule, pod.prefix, msg, sprintf(`%s.annotations["
 	annotations := object.get(pod.object, hp.annotations_paths[pod.kind], null)
 	is_object(annotations)
 	value := annotations[hp.inherit_user_annotation]
-	not allow_system
+	not parameters.allowSystem
 	not value in {"0", "f", "F", "false", "FALSE", "False"}
-	beyond_system_images(pod)
+	beyond_parameters.systemImages(pod)
 	msg := sprintf("the pod annotation %s: %s runs every HostProcess container as the runtime's own account (LocalSystem on a default install), whatever runAsUserName says; remove it, or allow SYSTEM with allowSystem or systemImages", [hp.inherit_user_annotation, json.marshal(value)])
 }
 
 # Some HostProcess container of the pod whose image is not in systemImages.
-beyond_system_images(pod) if {
+beyond_parameters.systemImages(pod) if {
 	some list in ["containers", "initContainers", "ephemeralContainers"]
 	entries := pod.spec[list]
 	is_array(entries)

@@ -19,10 +19,9 @@
 package k8shostprocesswindowsnode
 
 import data.lib.hostprocess as hp
+import data.lib.hostprocess.parameters
 
 rule := "hostprocess-windows-node"
-
-require_os_name := hp.parameter(rule, "requireOSName") == true
 
 os_labels := ["kubernetes.io/os", "beta.kubernetes.io/os"]
 
@@ -72,7 +71,7 @@ placement_problem(spec) := {
 	"field": ".os.name",
 } if {
 	not spec.os.name == "windows"
-	require_os_name
+	parameters.requireOSName
 }
 
 placement_advice := sprintf("set nodeSelector %s: windows (a RuntimeClass's scheduling.nodeSelector is not visible here: set the pod's own too), or a required node affinity that restricts every term to Windows", [os_labels[0]])
@@ -80,7 +79,7 @@ placement_advice := sprintf("set nodeSelector %s: windows (a RuntimeClass's sche
 unplaced_message(spec) := sprintf("a HostProcess pod must be scheduled onto Windows nodes, but os.name: windows does not place the pod (the scheduler ignores it); add the nodeSelector: %s", [placement_advice]) if {
 	spec.os.name == "windows"
 } else := sprintf("a HostProcess pod must be scheduled onto Windows nodes, and os.name: windows is missing (requireOSName); %s, and set os.name: windows", [placement_advice]) if {
-	require_os_name
+	parameters.requireOSName
 } else := sprintf("a HostProcess pod must be scheduled onto Windows nodes: %s", [placement_advice])
 
 windows_placed(spec) if spec.nodeSelector["kubernetes.io/os"] == "windows"

@@ -4,8 +4,9 @@
 # is kept small:
 #
 # - An object that is not a list and is not a HostProcess pod ends at
-#   hostprocess_pods: a few indexed lookups on the object as it came
-#   (target.reviewed), no record, no string, not even the operation check.
+#   hostprocess_pods: OPA's rule index rules it out on the object as it
+#   came (the generated pods lib, in the same package, on the adapter's
+#   document root): no rule body, no record, no string.
 # - No container record is built: rules read the entries of the container
 #   lists in place, each only for what it judges (hostprocess_container),
 #   and build paths and labels only for what violates. Rules that judge the
@@ -18,21 +19,8 @@ package lib.hostprocess
 import data.lib.hostprocess.defaults
 import data.lib.hostprocess.target
 
-# Where each pod-bearing kind keeps its pod spec and its pod metadata. Any
-# other kind has none.
-pod_spec_paths := {
-	"Pod": ["spec"],
-	"PodTemplate": ["template", "spec"],
-	"Deployment": ["spec", "template", "spec"],
-	"DaemonSet": ["spec", "template", "spec"],
-	"StatefulSet": ["spec", "template", "spec"],
-	"ReplicaSet": ["spec", "template", "spec"],
-	"ReplicationController": ["spec", "template", "spec"],
-	"Job": ["spec", "template", "spec"],
-	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-}
-
-# The pod metadata sits beside the pod spec.
+# The pod metadata sits beside the pod spec (pod_spec_paths and
+# annotations_paths: the generated pods lib).
 pod_metadata_path(kind) := array.concat(array.slice(pod_spec_paths[kind], 0, count(pod_spec_paths[kind]) - 1), ["metadata"])
 
 container_lists := ["containers", "initContainers", "ephemeralContainers"]
@@ -135,32 +123,14 @@ pod_state(doc) := [[concat("", [obj.path, concat(".", path)]), spec, annotations
 	annotations := object.get(obj.object, array.concat(pod_metadata_path(obj.kind), ["annotations"]), null)
 ]
 
-# The pod spec of the object under review (target.reviewed, whatever the
-# operation) when its kind has one; undefined otherwise.
-reviewed_spec := object.get(target.reviewed, pod_spec_paths[target.reviewed.kind], null)
-
-# Every HostProcess pod spec that is judged, as a record: the JSON path
-# prefix of its object in the document ("" or "items[0]."), the prefix of
-# its messages, its kind, its object and its pod spec (pod_path gives the
-# spec's path). An object that is not a list is decided first, with a few
-# indexed lookups and no record: a pod spec that is not HostProcess ends
-# here, and so does every rule. A list is walked only when the object under
-# review is one. The record of the object under review is written in the
-# rule heads (a rule of its own would cost every template an evaluation).
-hostprocess_pods contains {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec} if {
-	reviewed_spec.securityContext.windowsOptions.hostProcess == true
-}
-
-hostprocess_pods contains {"list_path": "", "prefix": "", "kind": target.document.kind, "object": target.document, "spec": reviewed_spec} if {
-	list := ["containers", "initContainers", "ephemeralContainers"][_]
-	reviewed_spec[list][_].securityContext.windowsOptions.hostProcess == true
-	is_array(reviewed_spec[list])
-}
-
-hostprocess_pods contains pod if {
-	is_string(target.reviewed.kind)
-	endswith(target.reviewed.kind, "List")
-	is_array(target.reviewed.items)
+# The HostProcess pod specs of the object under review, as records: the
+# JSON path prefix of its object in the document ("" or "items[0]."), the
+# prefix of its messages, its kind, its object and its pod spec (pod_path
+# gives the spec's path). The generated pods lib decides an object that is
+# not a list through OPA's rule index and writes its record in the rule
+# heads; a list is walked here, only when the object under review is one.
+list_hostprocess_pods contains pod if {
+	is_list(target.reviewed)
 	some obj in objects
 	spec := object.get(obj.object, pod_spec_paths[obj.kind], null)
 	hostprocess_spec(spec)
@@ -184,21 +154,6 @@ pod_path(pod) := concat("", [pod.list_path, concat(".", pod_spec_paths[pod.kind]
 
 # The JSON path of a pod's metadata in the document.
 metadata_path(pod) := concat("", [pod.list_path, concat(".", pod_metadata_path(pod.kind))])
-
-# Where each kind of pod_spec_paths keeps its pod metadata's annotations,
-# beside the pod spec: a table of constant paths, not a path built per pod
-# (object.get(pod.object, annotations_paths[pod.kind], null) reads them).
-annotations_paths := {
-	"Pod": ["metadata", "annotations"],
-	"PodTemplate": ["template", "metadata", "annotations"],
-	"Deployment": ["spec", "template", "metadata", "annotations"],
-	"DaemonSet": ["spec", "template", "metadata", "annotations"],
-	"StatefulSet": ["spec", "template", "metadata", "annotations"],
-	"ReplicaSet": ["spec", "template", "metadata", "annotations"],
-	"ReplicationController": ["spec", "template", "metadata", "annotations"],
-	"Job": ["spec", "template", "metadata", "annotations"],
-	"CronJob": ["spec", "jobTemplate", "spec", "template", "metadata", "annotations"],
-}
 
 # Pod-level hostProcess: true.
 pod_level_hostprocess(pod) if pod.spec.securityContext.windowsOptions.hostProcess == true
@@ -276,30 +231,9 @@ image_matches(image, entries) if {
 	startswith(image, trim_suffix(entry, "*"))
 }
 
-# A rule's parameter: the value given when it has the type of its default,
-# else the default. A wrong-typed value never weakens a rule (Gatekeeper's
-# schema rejects it; conftest data has no schema). Each rule reads only the
-# parameters it needs.
-parameter(rule, name) := given if {
-	given := target.parameters[name]
-	type_name(given) == type_name(defaults.parameters[rule][name])
-} else := defaults.parameters[rule][name]
-
-# A parameter that is a list of strings: the strings of the array given,
-# else the default (read without parameter's generic type check).
-strings_parameter(rule, name) := [s | some s in given; is_string(s)] if {
-	given := target.parameters[name]
-	is_array(given)
-} else := defaults.parameters[rule][name]
-
 # A violation as every target reports it; the message begins with the
 # prefix of the list item it is about; details carry the rule's remedy.
 violation(rule, prefix, msg, field) := {"msg": concat("", [prefix, msg]), "details": {"rule": rule, "field": field, "remedy": object.get(defaults.remedies, rule, "")}}
-
-# Strings of a parameter that should be a list of strings; anything else is ignored.
-strings(x) := [s | some s in x; is_string(s)] if is_array(x)
-
-else := []
 
 # Resource quantities, read as Kubernetes reads them
 # (k8s.io/apimachinery resource.ParseQuantity): a sign, digits with an

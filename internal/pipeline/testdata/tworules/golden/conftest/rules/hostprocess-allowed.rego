@@ -19,10 +19,9 @@
 package k8shostprocessallowed
 
 import data.lib.hostprocess as hp
+import data.lib.hostprocess.parameters
 
 rule := "hostprocess-allowed"
-
-allowed_images := hp.strings_parameter(rule, "allowedImages")
 
 # A container is allowed when its image is. (Negate this, not
 # image_allowed(c.image): OPA would hoist a missing c.image out of the
@@ -33,14 +32,14 @@ container_allowed(container) if image_allowed(container.image)
 # distinct image (OPA caches a function's result by its arguments, and the
 # containers of a pod mostly share a few images).
 image_allowed(image) if {
-	image in allowed_images
+	image in parameters.allowedImages
 	image != ""
 }
 
 image_allowed(image) if {
 	is_string(image)
 	image != ""
-	some entry in allowed_images
+	some entry in parameters.allowedImages
 	endswith(entry, "*")
 	startswith(image, trim_suffix(entry, "*"))
 }
