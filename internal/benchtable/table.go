@@ -239,7 +239,11 @@ func (rs *results) printCost(w io.Writer, bench string, note func(int)) error {
 		}
 		return micros(over, pod, "") / micros(under, pod, "")
 	}
-	fmt.Fprintln(w, "Ratios against their targets (of reviews of the two sets taken in turn, median of the runs, where BenchmarkCostPair ran; else of the medians above):")
+	if bench == "Cost" {
+		fmt.Fprintln(w, "Ratios against their targets (of reviews of the two sets taken in turn, median of the runs, where BenchmarkCostPair ran; else of the medians above):")
+	} else {
+		fmt.Fprintln(w, "Ratios of the medians above, against their targets:")
+	}
 	check := func(what string, v, limit float64) {
 		verdict := "meets"
 		switch {
