@@ -31,6 +31,29 @@ func GatekeeperCapabilities() (*ast.Capabilities, error) {
 	return caps, nil
 }
 
+// A GeneratedLib is a lib policygen writes from the spec: its file name
+// among the modules and its source.
+type GeneratedLib struct{ File, Source string }
+
+// GeneratedLibs are the libs written from the spec that ship beside the
+// shared libs and one target's adapter, in order: the parameter defaults,
+// the parameters and the pods lib.
+func GeneratedLibs(s *Spec, adapter string) ([]GeneratedLib, error) {
+	defaults, err := DefaultsModule(s)
+	if err != nil {
+		return nil, err
+	}
+	params, err := ParametersModule(s)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := PodsModule(s, adapter)
+	if err != nil {
+		return nil, err
+	}
+	return []GeneratedLib{{DefaultsFile, defaults}, {ParametersFile, params}, {PodsFile, pods}}, nil
+}
+
 // DefaultsFile is the name of the generated defaults lib among the modules.
 const DefaultsFile = "rego/lib/defaults.rego"
 

@@ -288,13 +288,8 @@ func (v *validator) rego() {
 	if len(v.errs) > 0 {
 		return
 	}
-	defaults, err := DefaultsModule(s)
-	if err != nil {
-		v.fail(err.Error(), "check the parameter defaults", "rules")
-		return
-	}
 	for _, t := range slices.Sorted(maps.Keys(s.Targets)) {
-		if err := v.compile(mods, s.Targets[t], defaults, t == GatekeeperTarget); err != nil {
+		if err := v.compile(mods, s.Targets[t], t == GatekeeperTarget); err != nil {
 			return
 		}
 	}
@@ -324,7 +319,7 @@ func (v *validator) subjects(mods map[string]*ast.Module) {
 	for _, adapter := range s.Targets {
 		if pods, err := PodsModule(s, adapter); err == nil {
 			libs[PodsFile], _ = ast.ParseModuleWithOpts(PodsFile, pods, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		}
+		} // else compile reports the adapter
 	}
 	var defined bool
 	for _, lib := range slices.Sorted(maps.Keys(libs)) {
@@ -440,7 +435,7 @@ func (v *validator) ruleModule(i int, r Rule, m *ast.Module) {
 // compile compiles the rules with the libs and one adapter under the pinned
 // capabilities, and checks the type of each violation: an object with a
 // string msg.
-func (v *validator) compile(mods map[string]*ast.Module, adapter string, defaults string, checkTypes bool) error {
+func (v *validator) compile(mods map[string]*ast.Module, adapter string, checkTypes bool) error {
 	s := v.spec
 	caps, err := GatekeeperCapabilities()
 	if err != nil {
@@ -451,34 +446,23 @@ func (v *validator) compile(mods map[string]*ast.Module, adapter string, default
 	for _, name := range append(append(append([]string{}, s.Libs...), adapter), ruleFiles(s)...) {
 		set[name] = mods[name]
 	}
-	dm, err := ast.ParseModuleWithOpts(DefaultsFile, defaults, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		v.fail("the parameter defaults do not render to Rego: "+err.Error(), "check the parameter defaults", "rules")
+	if _, err := reviewedRoot(adapter, s.Sources[adapter]); err != nil {
+		v.regoError(adapter, mods[adapter].Package.Location.Row, err.Error(), "define `reviewed := input…` in the adapter: the reference of the object under review")
 		return err
 	}
-	set[DefaultsFile] = dm
-	params, err := ParametersModule(s)
+	libs, err := GeneratedLibs(s, adapter)
 	if err != nil {
 		v.fail(err.Error(), "check the parameter defaults", "rules")
 		return err
 	}
-	prm, err := ast.ParseModuleWithOpts(ParametersFile, params, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		v.fail("the parameters lib does not render to Rego: "+err.Error(), "check the parameter defaults", "rules")
-		return err
+	for _, lib := range libs {
+		m, err := ast.ParseModuleWithOpts(lib.File, lib.Source, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			v.fail(fmt.Sprintf("the generated %s is not Rego: %v", lib.File, err), "check the parameter defaults and the adapter's reviewed", "rules")
+			return err
+		}
+		set[lib.File] = m
 	}
-	set[ParametersFile] = prm
-	pods, err := PodsModule(s, adapter)
-	if err != nil {
-		v.regoError(adapter, mods[adapter].Package.Location.Row, err.Error(), "define `reviewed := input…` in the adapter: the reference of the object under review")
-		return err
-	}
-	pm, err := ast.ParseModuleWithOpts(PodsFile, pods, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		v.fail("the pods lib does not render to Rego: "+err.Error(), "check the adapter's reviewed", "targets")
-		return err
-	}
-	set[PodsFile] = pm
 	c := ast.NewCompiler().WithCapabilities(caps)
 	c.Compile(set)
 	if c.Failed() {

@@ -14,9 +14,6 @@ const (
 	Dir                 = "conftest"
 	conftestMain        = "conftest/main.rego"
 	conftestAdapter     = "conftest/lib/target.rego"
-	conftestDefaults    = "conftest/lib/defaults.rego"
-	conftestParameters  = "conftest/lib/parameters.rego"
-	conftestPods        = "conftest/lib/pods.rego"
 	conftestConstraints = "conftest/lib/constraints.rego"
 )
 
@@ -35,21 +32,13 @@ func Render(s *spec.Spec) (render.Artifacts, error) {
 		out[conftestLibPath(s, i)] = []byte(l)
 	}
 	out[conftestAdapter] = []byte(s.Sources[s.Targets["conftest"]])
-	defaults, err := spec.DefaultsModule(s)
+	generated, err := spec.GeneratedLibs(s, s.Targets["conftest"])
 	if err != nil {
 		return nil, err
 	}
-	out[conftestDefaults] = []byte(defaults)
-	params, err := spec.ParametersModule(s)
-	if err != nil {
-		return nil, err
+	for _, g := range generated {
+		out["conftest/lib/"+path.Base(g.File)] = []byte(g.Source)
 	}
-	out[conftestParameters] = []byte(params)
-	pods, err := spec.PodsModule(s, s.Targets["conftest"])
-	if err != nil {
-		return nil, err
-	}
-	out[conftestPods] = []byte(pods)
 	lit, err := regoLiteral(CIConstraints(s, nil))
 	if err != nil {
 		return nil, err

@@ -196,19 +196,15 @@ func ConstraintPath(c spec.Constraint) string {
 // libs, the Gatekeeper adapter and the generated defaults, parameters and
 // pods libs.
 func TemplateLibs(s *spec.Spec) ([]string, error) {
-	defaults, err := spec.DefaultsModule(s)
+	generated, err := spec.GeneratedLibs(s, s.Targets["gatekeeper"])
 	if err != nil {
 		return nil, err
 	}
-	params, err := spec.ParametersModule(s)
-	if err != nil {
-		return nil, err
+	libs := append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]])
+	for _, g := range generated {
+		libs = append(libs, g.Source)
 	}
-	pods, err := spec.PodsModule(s, s.Targets["gatekeeper"])
-	if err != nil {
-		return nil, err
-	}
-	return append(append(s.LibSources(), s.Sources[s.Targets["gatekeeper"]]), defaults, params, pods), nil
+	return libs, nil
 }
 
 // ConstraintTemplate is the templates.gatekeeper.sh/v1 object of a rule,
