@@ -81,7 +81,8 @@ const ParametersFile = "rego/lib/parameters.rego"
 
 // ParametersModule renders every rule's parameters as the rules read them
 // (package lib.<set>.parameters): one rule per parameter, the value given
-// when it has the default's type (a list: its strings), else the default.
+// when it has the default's type (a list of strings: the strings of the
+// list given), else the default.
 func ParametersModule(s *Spec) (string, error) {
 	type param struct {
 		Name, Rule, Default, Type string
@@ -99,7 +100,8 @@ func ParametersModule(s *Spec) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("default of parameter %q of rule %q: %w", p.Name, r.ID, err)
 			}
-			params = append(params, param{p.Name, r.ID, string(b), typ, typ == "array"})
+			items, _ := p.Schema["items"].(map[string]any)
+			params = append(params, param{p.Name, r.ID, string(b), typ, typ == "array" && items["type"] == "string"})
 		}
 	}
 	return renderRego(ParametersFile, "parameters.rego.tmpl", map[string]any{"Spec": s, "Parameters": params})
