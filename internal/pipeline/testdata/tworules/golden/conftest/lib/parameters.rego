@@ -1,6 +1,6 @@
 # The parameters of every rule as the rules read them: the value the
-# constraint gives when it has the type of the default (for a list, its
-# strings), else the default. A wrong-typed value never weakens a rule
+# constraint gives when it has the type of the default (for a list of
+# strings, the strings of the list given), else the default. A wrong-typed value never weakens a rule
 # (Gatekeeper's schema rejects it; conftest data has no schema). Generated
 # by policygen from the spec: one rule per parameter (their names are
 # unique across rules), so that each read is one lookup.
