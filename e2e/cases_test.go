@@ -290,7 +290,7 @@ func hostProcessReason(msg string) bool {
 // and compares what happens with the case.
 func TestCases(t *testing.T) {
 	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
-		gatekeeperFail(c, nil)
+		StartGatekeeper(c, admissionregistrationv1.Fail)
 		return NewGatekeeperWebhook(c, s)
 	})
 }
@@ -299,7 +299,7 @@ func TestCases(t *testing.T) {
 // dist/gatekeeper-cel, judged by the CEL contract.
 func TestCasesGatekeeperCEL(t *testing.T) {
 	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
-		gatekeeperFail(c, GatekeeperCELArgs)
+		StartGatekeeper(c, admissionregistrationv1.Fail, GatekeeperCELArgs...)
 		return NewGatekeeperCEL(c, s)
 	})
 }
@@ -316,19 +316,8 @@ func TestCasesVAP(t *testing.T) {
 // CEL contract.
 func TestCasesGatekeeperVAP(t *testing.T) {
 	runCases(t, func(c *Cluster, s *spec.Spec) Enforcer {
-		return NewGeneratedVAP(c, s, gatekeeperFail(c, GeneratedVAPArgs))
+		return NewGeneratedVAP(c, s, StartGatekeeper(c, admissionregistrationv1.Fail, GeneratedVAPArgs...))
 	})
-}
-
-// gatekeeperFail starts Gatekeeper with more flags args and registers its
-// webhook with failurePolicy Fail, not Gatekeeper's default Ignore: a
-// webhook that cannot answer must not pass for an admission.
-func gatekeeperFail(c *Cluster, args []string) *Gatekeeper {
-	gk := NewGatekeeper(c)
-	gk.Args = args
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Fail)
-	return gk
 }
 
 // runCases sends every case with an object through the real API server

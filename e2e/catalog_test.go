@@ -117,9 +117,7 @@ func TestGatorPolicyInstall(t *testing.T) {
 		t.Fatalf("dist/catalog.yaml: %v", err)
 	}
 	c := StartCluster(t)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Fail)
+	StartGatekeeper(c, admissionregistrationv1.Fail)
 	e := NewGatekeeperWebhook(c, s)
 	j := newJudge(t, s)
 	c.Namespace(catalogNamespace)

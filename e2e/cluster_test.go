@@ -315,6 +315,17 @@ func NewGatekeeper(c *Cluster) *Gatekeeper {
 	return g
 }
 
+// StartGatekeeper starts Gatekeeper for c, with more flags args, and
+// registers its webhook with policy: Ignore is Gatekeeper's default; Fail
+// keeps a webhook that cannot answer from passing for an admission.
+func StartGatekeeper(c *Cluster, policy admissionregistrationv1.FailurePolicyType, args ...string) *Gatekeeper {
+	g := NewGatekeeper(c)
+	g.Args = args
+	g.Start()
+	g.Webhook(policy)
+	return g
+}
+
 // Start starts the process and waits until it is ready and serves TLS.
 func (g *Gatekeeper) Start() {
 	t := g.c.t

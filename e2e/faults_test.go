@@ -38,9 +38,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := StartCluster(t)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Ignore) // Gatekeeper's default
+	gk := StartGatekeeper(c, admissionregistrationv1.Ignore) // Gatekeeper's default
 	e := NewGatekeeperWebhook(c, s)
 	e.InstallBundle(t)
 	v := NewVAP(c, s)

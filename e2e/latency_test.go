@@ -97,9 +97,7 @@ func TestLatency(t *testing.T) {
 		}
 	}
 	both("no policy", false)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Ignore)
+	gk := StartGatekeeper(c, admissionregistrationv1.Ignore)
 	ctx := context.Background()
 	vwcs := c.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations()
 	vwc, err := vwcs.List(ctx, metav1.ListOptions{})

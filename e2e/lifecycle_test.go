@@ -221,9 +221,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := StartCluster(t)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Ignore) // Gatekeeper's default
+	StartGatekeeper(c, admissionregistrationv1.Ignore) // Gatekeeper's default
 	e := NewGatekeeperWebhook(c, s)
 	j := newJudge(t, s)
 	c.Namespace(lifecycleNamespace)

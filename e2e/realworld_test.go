@@ -47,9 +47,7 @@ func TestRealWorldUnderDefaultConstraints(t *testing.T) {
 		}
 	}
 	c := StartCluster(t)
-	gk := NewGatekeeper(c)
-	gk.Start()
-	gk.Webhook(admissionregistrationv1.Fail)
+	StartGatekeeper(c, admissionregistrationv1.Fail)
 	e := NewGatekeeperWebhook(c, s)
 	e.InstallBundle(t)
 

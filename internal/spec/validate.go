@@ -311,15 +311,21 @@ func (v *validator) subjects(mods map[string]*ast.Module) {
 		v.fail(fmt.Sprintf("subjects %q is not a reference into data.lib", s.Subjects), "name a set rule of the shared libs, e.g. data.lib.hostprocess.hostprocess_pods", "subjects")
 		return
 	}
-	// The shared libs and the generated pods lib (alike in every target).
+	// The shared libs and the generated libs, which define the same rules
+	// in every target: those of the first (compile reports an adapter that
+	// cannot render them).
 	libs := map[string]*ast.Module{}
 	for _, lib := range s.Libs {
 		libs[lib] = mods[lib]
 	}
-	for _, adapter := range s.Targets {
-		if pods, err := PodsModule(s, adapter); err == nil {
-			libs[PodsFile], _ = ast.ParseModuleWithOpts(PodsFile, pods, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		} // else compile reports the adapter
+	if targets := slices.Sorted(maps.Keys(s.Targets)); len(targets) > 0 {
+		generated, err := GeneratedLibs(s, s.Targets[targets[0]])
+		if err != nil {
+			return
+		}
+		for _, g := range generated {
+			libs[g.File], _ = ast.ParseModuleWithOpts(g.File, g.Source, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		}
 	}
 	var defined bool
 	for _, lib := range slices.Sorted(maps.Keys(libs)) {
