@@ -6,10 +6,13 @@
 # container is read in place, the other containers and the other lists
 # only when they have an entry. Every condition but the walk of a list is
 # an equality, a membership or a presence on input, which OPA's rule index
-# decides before any rule body runs: a pod that is not HostProcess, of one
-# container and no other list, costs each rule a few indexed lookups. Kinds
-# that keep their pod spec at one path share its rules. (A list position,
-# [0] or [1], exists only in an array: a JSON object's keys are strings.)
+# decides before any rule body runs: a Pod, PodTemplate or CronJob that is
+# not HostProcess, of one container and no other list, runs no rule body.
+# Kinds that keep their pod spec at one path share its rules; the index
+# ends at a membership in a set of kinds, so the kinds of such a set run
+# their five bodies, each to its first test of the pod spec. (A list
+# position, [0] or [1], exists only in an array: a JSON object's keys are
+# strings.)
 package lib.hostprocess
 
 import data.lib.hostprocess.target
