@@ -313,7 +313,8 @@ func BenchmarkCost(b *testing.B) {
 	}
 }
 
-// costPairs are the ratios the targets bound: a set over another on a pod.
+// costPairs are the ratios the table gives: a set over another on a pod,
+// each against its target but the bound's.
 var costPairs = []struct{ over, under, pod string }{
 	{"rules", "floor", "plain"},
 	{"rules", "floor", "plain-Pod"},
