@@ -164,8 +164,15 @@ func constraintOf(kind string, params map[string]any) *unstructured.Unstructured
 	return u
 }
 
-// costSets are the four sets, the project's templates as published.
-func costSets(t testing.TB) []costSet {
+// costSets are the four sets of the table, the project's templates as
+// published, and the bound: the eight rules with a pods lib that finds no
+// HostProcess pod in one indexed lookup. The bound is not a policy (it
+// judges nothing) but the least a rule that reads the shared lib's pods can
+// cost on a plain pod: the table sets it beside the rules, whose cost over
+// it is the exact test of a pod spec (the rule index reading pod-level
+// hostProcess, the first container's, and whether the other lists have
+// entries).
+func costSets(t testing.TB) (sets []costSet, bound costSet) {
 	t.Helper()
 	s, err := spec.Load(policies.FS, policies.SpecFile)
 	if err != nil {
@@ -197,7 +204,40 @@ func costSets(t testing.TB) []costSet {
 			guard.templates, guard.constraints = []*unstructured.Unstructured{&u}, []*unstructured.Unstructured{c}
 		}
 	}
-	return []costSet{floor, base, guard, rules}
+	return []costSet{floor, base, guard, rules}, boundSet(t, s, rules.constraints)
+}
+
+// boundSet is the bound of costSets: each rule's template built with the
+// Gatekeeper libs, the pods lib's hostprocess_pods rules replaced by one
+// that never holds.
+func boundSet(t testing.TB, s *spec.Spec, constraints []*unstructured.Unstructured) costSet {
+	t.Helper()
+	libs, err := gatekeeper.TemplateLibs(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := spec.PodsModule(s, s.Targets["gatekeeper"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, cut := slices.Index(libs, pods), strings.Index(pods, "\nhostprocess_pods contains")
+	if i < 0 || cut < 0 {
+		t.Fatal("the Gatekeeper libs carry no pods lib with hostprocess_pods rules")
+	}
+	libs[i] = pods[:cut] + "\nhostprocess_pods contains {} if input.review.object.kind == \"NeverAKind\"\n"
+	bound := costSet{name: "bound", constraints: constraints}
+	for _, r := range s.Rules {
+		typed, err := gatekeeper.ConstraintTemplate(s, r, libs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound.templates = append(bound.templates, &unstructured.Unstructured{Object: obj})
+	}
+	return bound
 }
 
 // costPods are the pods reviewed, by sub-benchmark name.
@@ -293,7 +333,8 @@ func createReview(t testing.TB, obj map[string]any) *target.AugmentedReview {
 // measure the message.
 func BenchmarkCost(b *testing.B) {
 	ctx := context.Background()
-	for _, set := range costSets(b) {
+	sets, _ := costSets(b)
+	for _, set := range sets {
 		client := frameworksClient(b, set)
 		for _, pod := range costPods() {
 			review := createReview(b, pod.obj)
@@ -325,39 +366,6 @@ var costPairs = []struct{ over, under, pod string }{
 	{"guard", "baseline", "hostprocess"},
 }
 
-// boundSet is the eight rules with a pods lib that finds no HostProcess
-// pod in one indexed lookup: not a policy (it judges nothing), but the
-// least a rule that reads the shared lib's pods can cost on a plain pod,
-// so that the table shows how much of the rules' cost over the floor is
-// the exact test of a pod spec (the rule index reading pod-level
-// hostProcess, the first container's, and whether the other lists have
-// entries) and how much is a rule's fixed cost.
-func boundSet(t testing.TB, s *spec.Spec, rules costSet) costSet {
-	t.Helper()
-	pods, err := spec.PodsModule(s, s.Targets["gatekeeper"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut := strings.Index(pods, "\nhostprocess_pods contains")
-	if cut < 0 {
-		t.Fatal("the pods lib has no hostprocess_pods rule")
-	}
-	bound := pods[:cut] + "\nhostprocess_pods contains {} if input.review.object.kind == \"NeverAKind\"\n"
-	out := costSet{name: "bound", constraints: rules.constraints}
-	for _, u := range rules.templates {
-		u = u.DeepCopy()
-		source := u.Object["spec"].(map[string]any)["targets"].([]any)[0].(map[string]any)["code"].([]any)[0].(map[string]any)["source"].(map[string]any)
-		libs := source["libs"].([]any)
-		i := slices.Index(libs, any(pods))
-		if i < 0 {
-			t.Fatalf("template %s carries no pods lib", u.GetName())
-		}
-		libs[i] = bound
-		out.templates = append(out.templates, u)
-	}
-	return out
-}
-
 // BenchmarkCostPair measures each ratio of costPairs on reviews of the two
 // sets taken in turn, one of each per iteration and their order swapped
 // every other iteration, so that a machine whose speed drifts slows both
@@ -366,15 +374,10 @@ func boundSet(t testing.TB, s *spec.Spec, rules costSet) costSet {
 func BenchmarkCostPair(b *testing.B) {
 	ctx := context.Background()
 	clients := map[string]gator.Client{}
-	sets := costSets(b)
-	for _, set := range sets {
+	sets, bound := costSets(b)
+	for _, set := range append(sets, bound) {
 		clients[set.name] = frameworksClient(b, set)
 	}
-	s, err := spec.Load(policies.FS, policies.SpecFile)
-	if err != nil {
-		b.Fatal(err)
-	}
-	clients["bound"] = frameworksClient(b, boundSet(b, s, sets[3]))
 	pods := map[string]map[string]any{}
 	for _, pod := range costPods() {
 		pods[pod.name] = pod.obj
@@ -422,7 +425,8 @@ func BenchmarkGatorCost(b *testing.B) {
 	if out, err := exec.Command(bin, "bench", "--help").CombinedOutput(); err != nil {
 		b.Skipf("%s has no bench command: %v: %.200s", bin, err, out)
 	}
-	for _, set := range costSets(b) {
+	sets, _ := costSets(b)
+	for _, set := range sets {
 		for _, pod := range costPods() {
 			b.Run("set="+set.name+"/"+pod.name, func(b *testing.B) {
 				dir := b.TempDir()
